@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+import { thinProvider } from "../runtime/thin-provider";
+import type { ResourceTypeName } from "../resources/registry";
+
+/** The Pulumi type token module: resources show as `pulumi-nodejs:dynamic/posthog-warehouse:<Type>`. */
+export const TYPE_MODULE = "posthog-warehouse";
+
+const providers = new Map<ResourceTypeName, pulumi.dynamic.ResourceProvider>();
+
+/** One provider object per type, so Pulumi serializes it once per program run (it caches by object identity). */
+export function providerOf(type: ResourceTypeName): pulumi.dynamic.ResourceProvider {
+  let provider = providers.get(type);
+  if (!provider) {
+    provider = thinProvider(type);
+    providers.set(type, provider);
+  }
+  return provider;
+}
+
+/**
+ * The props a dynamic resource registers: the user's args plus every output name set to `undefined`, which is how
+ * a dynamic resource asks the engine to fill those properties in from the provider's outputs.
+ */
+export function registrationProps(args: Record<string, unknown>, outputNames: readonly string[]): Record<string, unknown> {
+  const props: Record<string, unknown> = {};
+  for (const name of outputNames) props[name] = undefined;
+  for (const [key, value] of Object.entries(args)) if (value !== undefined) props[key] = value;
+  return props;
+}
+
+/**
+ * Marks the values at `paths` (e.g. `["password"]`, `["auth_method", "stripe_secret_key"]`) inside a plain object as
+ * Pulumi secrets, so the engine encrypts them in the state and masks them in every display even when the user
+ * passed a plain string. An object that is itself an Output is wrapped as a whole: its shape is not known yet.
+ */
+export function secretizePaths(value: pulumi.Input<Record<string, unknown>> | undefined, paths: ReadonlyArray<readonly string[]>): pulumi.Input<Record<string, unknown>> | undefined {
+  if (value === undefined) return undefined;
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) return pulumi.secret(value);
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const path of paths) {
+    const [head, ...rest] = path;
+    if (head === undefined || copy[head] === undefined) continue;
+    if (rest.length === 0) copy[head] = pulumi.secret(copy[head] as pulumi.Input<unknown>);
+    else copy[head] = secretizePaths(copy[head] as pulumi.Input<Record<string, unknown>>, [rest]);
+  }
+  return copy;
+}

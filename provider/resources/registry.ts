@@ -1,0 +1,11 @@
+import type { AnyResourceDefinition } from "../resource/definition";
+import { externalDataSourceDefinition } from "./external-data-source";
+import { savedQueryDefinition } from "./saved-query";
+
+/** Every resource type the provider process can serve. A new resource is one file in this folder plus a line here. */
+export const definitions = {
+  ExternalDataSource: externalDataSourceDefinition,
+  SavedQuery: savedQueryDefinition,
+} satisfies Record<string, AnyResourceDefinition>;
+
+export type ResourceTypeName = keyof typeof definitions;

@@ -1,0 +1,71 @@
+import type * as grpcTypes from "@grpc/grpc-js";
+
+/**
+ * Progress and warnings from inside the provider process. A dynamic provider has no `pulumi.log` connection (that
+ * belongs to the program process), and the engine hides a plugin's stderr unless verbose logging is on, so long
+ * operations would look frozen. The dynamic-provider host is started with the engine's gRPC address as its first
+ * argument; we send `Log` requests there, which the CLI shows under the resource like any diagnostic.
+ */
+export interface ProgressSink {
+  info(message: string, urn?: string): void;
+  warn(message: string, urn?: string): void;
+}
+
+interface EngineModules {
+  grpc: typeof grpcTypes;
+  client: { log(req: unknown, cb: (err: Error | null) => void): void };
+  proto: {
+    LogRequest: new () => {
+      setSeverity(s: number): void;
+      setMessage(m: string): void;
+      setUrn(u: string): void;
+      setEphemeral(e: boolean): void;
+    };
+    LogSeverity: { INFO: number; WARNING: number };
+  };
+}
+
+let engine: EngineModules | null | undefined;
+
+function isDynamicProviderProcess(): boolean {
+  const main = require.main?.filename ?? process.argv[1] ?? "";
+  return /dynamic-provider/.test(main);
+}
+
+function connect(): EngineModules | null {
+  if (engine !== undefined) return engine;
+  const address = process.argv[2];
+  if (!isDynamicProviderProcess() || !address) return (engine = null);
+  try {
+    // Loaded lazily and from @pulumi/pulumi's own install so we speak the engine's exact protocol version.
+    const grpc = require("@grpc/grpc-js") as typeof grpcTypes;
+    const services = require("@pulumi/pulumi/proto/engine_grpc_pb") as {
+      EngineClient: new (addr: string, creds: grpcTypes.ChannelCredentials) => EngineModules["client"];
+    };
+    const proto = require("@pulumi/pulumi/proto/engine_pb") as EngineModules["proto"];
+    engine = { grpc, client: new services.EngineClient(address, grpc.credentials.createInsecure()), proto };
+  } catch {
+    engine = null;
+  }
+  return engine;
+}
+
+function send(severity: "INFO" | "WARNING", message: string, urn?: string): void {
+  const e = connect();
+  if (!e) {
+    process.stderr.write(`${severity === "WARNING" ? "warning: " : ""}${message}\n`);
+    return;
+  }
+  const req = new e.proto.LogRequest();
+  req.setSeverity(e.proto.LogSeverity[severity]);
+  req.setMessage(message);
+  if (urn) req.setUrn(urn);
+  // Not ephemeral: non-interactive runs (CI, Automation API) drop ephemeral lines, and that is where users need them.
+  req.setEphemeral(false);
+  e.client.log(req, () => undefined);
+}
+
+export const engineLog: ProgressSink = {
+  info: (message, urn) => send("INFO", message, urn),
+  warn: (message, urn) => send("WARNING", message, urn),
+};

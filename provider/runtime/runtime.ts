@@ -1,0 +1,60 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { PostHogClient } from "../client";
+import { resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
+import type { AnyResourceDefinition, OperationContext } from "../resource/definition";
+import { toDynamicProvider, type LifecycleServices } from "../resource/lifecycle";
+import { definitions, type ResourceTypeName } from "../resources/registry";
+import { engineLog } from "./engine-log";
+
+/**
+ * The provider process's side of the thin provider: it is loaded by name at run time (see thin-provider.ts), reads
+ * credentials from the stack config handed to `configure` (never from the serialized state), and keeps one client
+ * per project so connections are reused across resources.
+ */
+let configSource: ConfigSource | undefined;
+const clients = new Map<string, PostHogClient>();
+const providers = new Map<ResourceTypeName, pulumi.dynamic.ResourceProvider>();
+
+const services: LifecycleServices = {
+  context(overrides: ConnectionOverrides, label: string): OperationContext {
+    const { apiKey, ...connection } = resolveConnection(configSource, process.env, overrides);
+    const key = `${connection.host}\u0000${connection.projectId}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = new PostHogClient({
+        host: connection.host,
+        apiKey,
+        projectId: connection.projectId,
+        onEvent: (event) => {
+          if (event.kind === "retry") {
+            engineLog.info(`${label}: ${event.method} ${event.path} ${event.reason}; retry ${event.attempt} in ${Math.round(event.delayMs)} ms`);
+          }
+        },
+      });
+      clients.set(key, client);
+    }
+    return {
+      client,
+      connection,
+      label,
+      progress: (message) => engineLog.info(`${label}: ${message}`),
+      warn: (message) => engineLog.warn(`${label}: ${message}`),
+    };
+  },
+  warn: (message) => engineLog.warn(message),
+};
+
+export function configure(req: { config: ConfigSource }): void {
+  configSource = req.config;
+}
+
+export function providerFor(type: ResourceTypeName): pulumi.dynamic.ResourceProvider {
+  let provider = providers.get(type);
+  if (!provider) {
+    const def: AnyResourceDefinition | undefined = definitions[type];
+    if (!def) throw new Error(`pulumi-posthog-warehouse: unknown resource type ${type}`);
+    provider = toDynamicProvider(def, services);
+    providers.set(type, provider);
+  }
+  return provider;
+}
