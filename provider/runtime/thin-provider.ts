@@ -8,19 +8,17 @@ import type { ResourceTypeName } from "../resources/registry";
  * than a copy frozen in the state (pulumi/pulumi#6490). The module must resolve from the program's directory, which
  * it does wherever the package is installed.
  */
+// Everything inside is serialized by value (comments included, so they stay out here): it must not use imports or
+// outer variables other than `type`.
 export function thinProvider(type: ResourceTypeName): pulumi.dynamic.ResourceProvider {
-  // Everything below is serialized by value: keep it free of imports and outer variables other than `type`.
-  const load = (): {
-    configure(req: unknown): void;
-    providerFor(t: string): Required<pulumi.dynamic.ResourceProvider>;
-  } => require("pulumi-posthog-warehouse/dist/provider/runtime/runtime.js");
+  const rt = () => require("pulumi-posthog-warehouse/runtime");
   return {
-    configure: async (req) => load().configure(req),
-    check: (olds, news) => load().providerFor(type).check(olds, news),
-    diff: (id, olds, news) => load().providerFor(type).diff(id, olds, news),
-    create: (inputs) => load().providerFor(type).create(inputs),
-    read: (id, props) => load().providerFor(type).read(id, props),
-    update: (id, olds, news) => load().providerFor(type).update(id, olds, news),
-    delete: (id, props) => load().providerFor(type).delete(id, props),
+    configure: async (r) => rt().configure(r),
+    check: (o, n) => rt().providerFor(type).check(o, n),
+    diff: (i, o, n) => rt().providerFor(type).diff(i, o, n),
+    create: (n) => rt().providerFor(type).create(n),
+    read: (i, p) => rt().providerFor(type).read(i, p),
+    update: (i, o, n) => rt().providerFor(type).update(i, o, n),
+    delete: (i, p) => rt().providerFor(type).delete(i, p),
   };
 }

@@ -1,0 +1,150 @@
+import { redactSecrets } from "./redact";
+
+/** Base of every error the client throws. */
+export class PostHogError extends Error {
+  override name = "PostHogError";
+}
+
+/** What PostHog said, from any of its three error body shapes. */
+export interface ApiErrorBody {
+  type?: string | undefined;
+  code?: string | undefined;
+  detail?: string | undefined;
+  attr?: string | null | undefined;
+}
+
+/**
+ * PostHog answered with an error status. The message names the request, the status and PostHog's own words
+ * (`detail`, `message` or `error`, whichever body shape the endpoint uses); never the API key.
+ */
+export class PostHogApiError extends PostHogError {
+  override name = "PostHogApiError";
+  readonly type: string | undefined;
+  readonly code: string | undefined;
+  readonly detail: string;
+  readonly attr: string | null | undefined;
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    body: ApiErrorBody & { text: string },
+  ) {
+    const human = body.detail ?? body.text;
+    const kind = body.type ? ` ${body.type}` : "";
+    const attr = body.attr ? ` (attr: ${body.attr})` : "";
+    super(`${method} ${path} → ${status}${kind}: ${human}${attr}`);
+    this.type = body.type;
+    this.code = body.code;
+    this.detail = human;
+    this.attr = body.attr;
+  }
+}
+
+export class BadRequestError extends PostHogApiError {
+  override name = "BadRequestError";
+}
+export class AuthenticationError extends PostHogApiError {
+  override name = "AuthenticationError";
+}
+export class PermissionDeniedError extends PostHogApiError {
+  override name = "PermissionDeniedError";
+}
+export class NotFoundError extends PostHogApiError {
+  override name = "NotFoundError";
+}
+export class ConflictError extends PostHogApiError {
+  override name = "ConflictError";
+}
+export class RateLimitError extends PostHogApiError {
+  override name = "RateLimitError";
+  retryAfterMs: number | undefined;
+}
+export class InternalServerError extends PostHogApiError {
+  override name = "InternalServerError";
+}
+
+/**
+ * The request failed on the wire. `mayHaveSucceeded` is true when the request may have reached PostHog (the socket
+ * broke or timed out after the body was sent): a create may then exist, and the caller must look for it rather than
+ * send it again.
+ */
+export class PostHogConnectionError extends PostHogError {
+  override name = "PostHogConnectionError";
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly mayHaveSucceeded: boolean,
+    override readonly cause: unknown,
+    what = "connection failed",
+  ) {
+    super(
+      `${method} ${path}: ${what} (${cause instanceof Error ? cause.message : String(cause)})` +
+        (mayHaveSucceeded && method === "POST" ? "; the request may have been applied by PostHog" : ""),
+    );
+  }
+}
+
+export class PostHogTimeoutError extends PostHogConnectionError {
+  override name = "PostHogTimeoutError";
+}
+
+/** PostHog answered 2xx but the body is not what the API promises (HTML, truncated JSON, wrong shape). */
+export class ResponseParseError extends PostHogError {
+  override name = "ResponseParseError";
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly excerpt: string,
+    readonly issues: string[] = [],
+  ) {
+    super(
+      `${method} ${path} → ${status}: unexpected response body${issues.length ? ` (${issues.join("; ")})` : ""}: ${excerpt}`,
+    );
+  }
+}
+
+/** Reads PostHog's error text from the DRF shape, the `{"message"}` shape or the saved-query actions' `{"error"}` shape. */
+export function parseErrorBody(text: string): ApiErrorBody & { text: string } {
+  const safeText = redactSecrets(text).slice(0, 500);
+  try {
+    const json: unknown = JSON.parse(text);
+    if (json && typeof json === "object" && !Array.isArray(json)) {
+      const o = json as Record<string, unknown>;
+      const str = (v: unknown) => (typeof v === "string" ? redactSecrets(v) : undefined);
+      return {
+        type: str(o.type),
+        code: str(o.code),
+        detail: str(o.detail) ?? str(o.message) ?? str(o.error),
+        attr: typeof o.attr === "string" ? o.attr : null,
+        text: safeText,
+      };
+    }
+  } catch {
+    // not JSON (an HTML error page from a proxy, say): the text excerpt is the message
+  }
+  return { text: safeText.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() || "(empty body)" };
+}
+
+export function apiErrorFor(status: number, method: string, path: string, text: string, retryAfterMs?: number): PostHogApiError {
+  const body = parseErrorBody(text);
+  const Class =
+    status === 400
+      ? BadRequestError
+      : status === 401
+        ? AuthenticationError
+        : status === 403
+          ? PermissionDeniedError
+          : status === 404
+            ? NotFoundError
+            : status === 409
+              ? ConflictError
+              : status === 429
+                ? RateLimitError
+                : status >= 500
+                  ? InternalServerError
+                  : PostHogApiError;
+  const err = new Class(status, method, path, body);
+  if (err instanceof RateLimitError) err.retryAfterMs = retryAfterMs;
+  return err;
+}

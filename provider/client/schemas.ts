@@ -1,0 +1,153 @@
+import { z } from "zod";
+
+/*
+ * The API's own shapes (snake_case). Responses are `.loose()`: PostHog adds fields over time and a provider must not
+ * break, or silently drop what it does not know, when it does. Nullable where the server really sends null.
+ */
+
+const nullableString = z.string().nullable().optional();
+
+export const schemaRowSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    should_sync: z.boolean().optional(),
+    sync_type: nullableString,
+    status: nullableString,
+    sync_frequency: nullableString,
+    incremental_field: nullableString,
+    incremental_field_type: nullableString,
+    sync_time_of_day: nullableString,
+    last_synced_at: nullableString,
+    latest_error: nullableString,
+  })
+  .loose();
+export type SchemaRow = z.infer<typeof schemaRowSchema>;
+
+export const revenueAnalyticsConfigSchema = z
+  .object({ enabled: z.boolean().optional(), include_invoiceless_charges: z.boolean().optional() })
+  .loose();
+
+export const externalDataSourceSchema = z
+  .object({
+    id: z.string(),
+    created_at: nullableString,
+    // The seed documents say a string; the server sends the creator's email (facts.md). Accept either shape.
+    created_by: z.union([z.string(), z.record(z.string(), z.unknown())]).nullable().optional(),
+    status: nullableString,
+    source_type: z.string(),
+    latest_error: nullableString,
+    prefix: nullableString,
+    description: nullableString,
+    last_run_at: nullableString,
+    // The seed documents call this a string; the server sends the list of schema rows (facts.md).
+    schemas: z.array(schemaRowSchema).nullable().optional(),
+    job_inputs: z.record(z.string(), z.unknown()).nullable().optional(),
+    revenue_analytics_config: revenueAnalyticsConfigSchema.nullable().optional(),
+    access_method: nullableString,
+  })
+  .loose();
+export type ExternalDataSource = z.infer<typeof externalDataSourceSchema>;
+
+export const createSchemaSelectionSchema = z
+  .object({
+    name: z.string(),
+    should_sync: z.boolean(),
+    sync_type: z.string().optional(),
+    incremental_field: z.string().optional(),
+    incremental_field_type: z.string().optional(),
+    sync_time_of_day: z.string().optional(),
+  })
+  .loose();
+
+export const createExternalDataSourceBodySchema = z.object({
+  source_type: z.string(),
+  prefix: z.string().optional(),
+  description: z.string().optional(),
+  access_method: z.enum(["warehouse", "direct"]).optional(),
+  payload: z.record(z.string(), z.unknown()).and(z.object({ schemas: z.array(createSchemaSelectionSchema).optional() })),
+});
+export type CreateExternalDataSourceBody = z.infer<typeof createExternalDataSourceBodySchema>;
+
+export const updateExternalDataSourceBodySchema = z.object({
+  description: z.string().optional(),
+  job_inputs: z.record(z.string(), z.unknown()).optional(),
+});
+export type UpdateExternalDataSourceBody = z.infer<typeof updateExternalDataSourceBodySchema>;
+
+export const createdIdSchema = z.object({ id: z.string() }).loose();
+
+export const refreshSchemasResultSchema = z
+  .object({ added: z.number(), deleted: z.number(), auto_enabled: z.number(), total_tables_seen: z.number() })
+  .partial()
+  .loose();
+export type RefreshSchemasResult = z.infer<typeof refreshSchemasResultSchema>;
+
+export const jobSchema = z
+  .object({ id: z.string(), created_at: nullableString, finished_at: nullableString, status: nullableString, rows_synced: z.number().nullable().optional(), latest_error: nullableString })
+  .loose();
+export type Job = z.infer<typeof jobSchema>;
+
+export const databaseSchemaTableSchema = z.object({ table: z.string() }).loose();
+export type DatabaseSchemaTable = z.infer<typeof databaseSchemaTableSchema>;
+
+export const wizardSchema = z.record(z.string(), z.unknown());
+
+export const updateSchemaRowBodySchema = z
+  .object({
+    should_sync: z.boolean(),
+    sync_type: z.string(),
+    incremental_field: z.string().nullable(),
+    incremental_field_type: z.string().nullable(),
+    sync_frequency: z.string(),
+    sync_time_of_day: z.string(),
+  })
+  .partial();
+export type UpdateSchemaRowBody = z.infer<typeof updateSchemaRowBodySchema>;
+
+export const hogQLQuerySchema = z.object({ kind: z.literal("HogQLQuery"), query: z.string() }).loose();
+
+export const savedQuerySchema = z
+  .object({
+    id: z.string(),
+    deleted: z.boolean().nullable().optional(),
+    name: z.string(),
+    // List items omit the query (facts.md).
+    query: hogQLQuerySchema.nullable().optional(),
+    created_by: z.union([z.string(), z.record(z.string(), z.unknown())]).nullable().optional(),
+    created_at: nullableString,
+    sync_frequency: nullableString,
+    // The seed documents say a string; real servers send a list or a name → type map. Keep whatever it is.
+    columns: z.unknown().optional(),
+    status: nullableString,
+    last_run_at: nullableString,
+    managed_viewset_kind: nullableString,
+    latest_error: nullableString,
+    latest_history_id: z.union([z.string(), z.number()]).nullable().optional(),
+    is_materialized: z.boolean().nullable().optional(),
+    origin: nullableString,
+  })
+  .loose();
+export type SavedQuery = z.infer<typeof savedQuerySchema>;
+
+export const savedQueryBodySchema = z
+  .object({
+    name: z.string(),
+    query: hogQLQuerySchema,
+    edited_history_id: z.string().nullable(),
+    soft_update: z.boolean(),
+    sync_frequency: z.string(),
+  })
+  .partial();
+export type SavedQueryBody = z.infer<typeof savedQueryBodySchema>;
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z
+    .object({ count: z.number().optional(), next: z.string().nullable().optional(), previous: z.string().nullable().optional(), results: z.array(item) })
+    .loose();
+}
+export type Page<T> = { count?: number | undefined; next?: string | null | undefined; results: T[] };
+
+export const activitySchema = pageSchema(z.object({ id: z.union([z.string(), z.number()]) }).loose());
+export const ancestorsSchema = z.object({ ancestors: z.array(z.union([z.string(), z.number()])) }).loose();
+export const descendantsSchema = z.object({ descendants: z.array(z.union([z.string(), z.number()])) }).loose();

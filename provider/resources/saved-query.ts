@@ -1,0 +1,239 @@
+import type * as pulumi from "@pulumi/pulumi";
+import * as pulumiRuntime from "@pulumi/pulumi";
+import { z } from "zod";
+import { BadRequestError, PostHogConnectionError, type SavedQuery as ApiView } from "../client";
+import { adoptIdSchema, parseAdoptId } from "../resource/adopt-id";
+import type { OperationContext, ResourceDefinition } from "../resource/definition";
+import { AdoptionMismatchError, ResourceOperationError } from "../resource/errors";
+import { providerOf, registrationProps, TYPE_MODULE } from "../resource/program-side";
+import { findPlaceholder, normalizeHogQL } from "./saved-query/hogql";
+
+export { normalizeHogQL } from "./saved-query/hogql";
+
+// facts.md: the names PostHog's HogQL database already has; a view may not shadow them.
+const BUILT_IN_TABLES = ["events", "persons", "sessions", "groups", "person_distinct_ids", "cohort_people", "static_cohort_people", "numbers", "log_entries", "query_log"];
+export const SYNC_FREQUENCIES = ["never", "1min", "5min", "15min", "30min", "1hour", "6hour", "12hour", "24hour", "7day", "30day"] as const;
+
+export const savedQueryInputsSchema = z.object({
+  name: z
+    .string()
+    .max(128, "must be at most 128 characters")
+    .regex(/^[A-Za-z_$][A-Za-z0-9_.$]*$/, "must start with a letter, '_' or '$' and contain only letters, numbers, '_', '.' or '$'")
+    .refine((n) => !BUILT_IN_TABLES.includes(n.toLowerCase()), "must not be one of PostHog's table names")
+    .describe("The view's name: how HogQL queries refer to it."),
+  query: z
+    .string()
+    .refine((q) => q.trim() !== "", "must not be empty")
+    .refine((q) => findPlaceholder(q) === undefined, "must not contain {placeholders}: PostHog refuses variables in views")
+    .describe("The view's HogQL query. Formatting-only edits (whitespace outside string literals) are not changes."),
+  syncFrequency: z.enum(SYNC_FREQUENCIES).optional().describe("Materialization schedule; \"never\" pauses it."),
+  materialized: z.boolean().optional().describe("Materialize the view into a table."),
+  overwriteRemoteChanges: z.boolean().optional().describe("Overwrite a query edited outside Pulumi instead of failing."),
+  adoptId: adoptIdSchema,
+  projectId: z.string().regex(/^\d+$/, "must be a numeric project id").optional().describe("Project override (default: posthog:projectId)."),
+  host: z.url().optional().describe("Host override (default: posthog:host)."),
+});
+export type SavedQueryInputs = z.infer<typeof savedQueryInputsSchema>;
+
+export interface SavedQueryOutputs extends SavedQueryInputs {
+  viewId: string;
+  columns?: unknown;
+  status?: string;
+  isMaterialized?: boolean;
+  lastRunAt?: string;
+  latestError?: string;
+  latestHistoryId?: string;
+  createdAt?: string;
+  createdBy?: string;
+}
+
+export const SAVED_QUERY_OUTPUTS = ["viewId", "columns", "status", "isMaterialized", "lastRunAt", "latestError", "latestHistoryId", "createdAt", "createdBy"] as const;
+
+const MODIFIED_ELSEWHERE = /modified by someone else/i;
+
+function toOutputs(inputs: SavedQueryInputs, view: ApiView): SavedQueryOutputs {
+  const createdBy = typeof view.created_by === "string" ? view.created_by : (view.created_by as { email?: string } | null | undefined)?.email;
+  return {
+    ...inputs,
+    viewId: view.id,
+    columns: view.columns ?? undefined,
+    status: view.status ?? undefined,
+    isMaterialized: view.is_materialized ?? undefined,
+    lastRunAt: view.last_run_at ?? undefined,
+    latestError: view.latest_error ?? undefined,
+    latestHistoryId: view.latest_history_id == null ? undefined : String(view.latest_history_id),
+    createdAt: view.created_at ?? undefined,
+    createdBy: createdBy ?? undefined,
+  };
+}
+
+/** The inputs as PostHog reports them; fields PostHog does not hold (hooks, overrides) stay as declared. */
+function reportedInputs(declared: SavedQueryInputs, view: ApiView): SavedQueryInputs {
+  const query = view.query?.query;
+  return {
+    ...declared,
+    name: view.name,
+    // Keep the declared text when it differs only in formatting: PostHog reprints queries on write.
+    query: query === undefined || normalizeHogQL(query) === normalizeHogQL(declared.query) ? declared.query : query,
+    ...(declared.syncFrequency !== undefined && view.sync_frequency ? { syncFrequency: view.sync_frequency as SavedQueryInputs["syncFrequency"] } : {}),
+    ...(declared.materialized !== undefined && view.is_materialized != null ? { materialized: view.is_materialized } : {}),
+  };
+}
+
+async function findByName(ctx: OperationContext, name: string): Promise<ApiView | undefined> {
+  for await (const item of ctx.client.savedQueries.list({ search: name })) {
+    if (item.name === name) return ctx.client.savedQueries.retrieve(item.id);
+  }
+  return undefined;
+}
+
+async function applyMaterialization(ctx: OperationContext, id: string, inputs: SavedQueryInputs, before?: SavedQueryInputs): Promise<void> {
+  if (inputs.materialized !== undefined && inputs.materialized !== before?.materialized) {
+    ctx.progress(inputs.materialized ? "materializing" : "reverting materialization");
+    if (inputs.materialized) await ctx.client.savedQueries.materialize(id);
+    else await ctx.client.savedQueries.revertMaterialization(id);
+  }
+  if (inputs.syncFrequency !== undefined && inputs.syncFrequency !== before?.syncFrequency) {
+    await ctx.client.savedQueries.update(id, { sync_frequency: inputs.syncFrequency });
+  }
+}
+
+export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQueryOutputs> = {
+  typeName: "SavedQuery",
+  inputs: savedQueryInputsSchema,
+  diff: {
+    properties: ["name", "query", "syncFrequency", "materialized", "overwriteRemoteChanges", "projectId", "host"],
+    replaceOn: ["projectId", "host"],
+    equals: { query: (a, b) => typeof a === "string" && typeof b === "string" && normalizeHogQL(a) === normalizeHogQL(b) },
+  },
+  localProperties: ["overwriteRemoteChanges", "adoptId"],
+  label: (inputs) => `SavedQuery "${String(inputs.name)}"`,
+  adoptId: (inputs) => inputs.adoptId,
+
+  async create(ctx, inputs) {
+    const body = { name: inputs.name, query: { kind: "HogQLQuery" as const, query: inputs.query } };
+    let view: ApiView;
+    try {
+      const created = await ctx.client.savedQueries.create(body);
+      view = created.view;
+      if (created.status === 200 && normalizeHogQL(view.query?.query ?? "") !== normalizeHogQL(inputs.query)) {
+        throw new Error(`a view named ${inputs.name} already exists (id ${view.id}); set adoptId: "${view.id}" to manage it`);
+      }
+    } catch (err) {
+      // A lost response, or PostHog's upsert path refusing our own re-sent create: the view may exist. Adopt it only
+      // if it is exactly the one we were creating; never overwrite someone else's view.
+      const ambiguous = (err instanceof PostHogConnectionError && err.mayHaveSucceeded) || (err instanceof BadRequestError && MODIFIED_ELSEWHERE.test(err.detail));
+      if (!ambiguous) throw err;
+      ctx.progress("create response lost; looking the view up by name");
+      const existing = await findByName(ctx, inputs.name);
+      if (!existing) throw err;
+      if (normalizeHogQL(existing.query?.query ?? "") !== normalizeHogQL(inputs.query)) {
+        throw new Error(`a view named ${inputs.name} already exists (id ${existing.id}) with another query; set adoptId: "${existing.id}" to manage it`);
+      }
+      view = existing;
+    }
+    await applyMaterialization(ctx, view.id, inputs);
+    if (inputs.materialized !== undefined || inputs.syncFrequency !== undefined) view = await ctx.client.savedQueries.retrieve(view.id);
+    return { id: view.id, outputs: toOutputs(inputs, view) };
+  },
+
+  async adopt(ctx, adoptId, inputs) {
+    const { id } = parseAdoptId(adoptId);
+    const view = await ctx.client.savedQueries.retrieve(id);
+    const differences: string[] = [];
+    if (view.name !== inputs.name) differences.push(`name: PostHog has "${view.name}", declared "${inputs.name}"`);
+    if (normalizeHogQL(view.query?.query ?? "") !== normalizeHogQL(inputs.query)) differences.push("query: PostHog's query differs from the declared one");
+    if (differences.length > 0) throw new AdoptionMismatchError(ctx.label, id, differences);
+    return { id: view.id, outputs: toOutputs(inputs, view) };
+  },
+
+  async read(ctx, id, state) {
+    let view: ApiView;
+    try {
+      view = await ctx.client.savedQueries.retrieve(id);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return undefined;
+      throw err;
+    }
+    if (view.deleted) return undefined;
+    const inputs = reportedInputs(state, view);
+    return { inputs, outputs: toOutputs(inputs, view) };
+  },
+
+  async update(ctx, id, olds, news, changes) {
+    const changed = new Set(changes.map((c) => c.property));
+    const body: { name?: string; query?: { kind: "HogQLQuery"; query: string }; edited_history_id?: string | null } = {};
+    if (changed.has("name")) body.name = news.name;
+    if (changed.has("query")) {
+      body.query = { kind: "HogQLQuery", query: news.query };
+      body.edited_history_id = olds.latestHistoryId ?? null;
+    }
+    let view: ApiView | undefined;
+    if (Object.keys(body).length > 0) {
+      try {
+        view = await ctx.client.savedQueries.update(id, body);
+      } catch (err) {
+        if (!(err instanceof BadRequestError && MODIFIED_ELSEWHERE.test(err.detail))) throw err;
+        if (!news.overwriteRemoteChanges) {
+          throw new ResourceOperationError(
+            ctx.label,
+            "update",
+            new Error(
+              "the view changed outside Pulumi since the last refresh (PostHog: \"The query was modified by someone else.\"). " +
+                "Run `pulumi refresh` to see and accept the remote change, or set overwriteRemoteChanges: true to overwrite it.",
+            ),
+          );
+        }
+        ctx.warn("overwriting a query edited outside Pulumi (overwriteRemoteChanges)");
+        const current = await ctx.client.savedQueries.retrieve(id);
+        view = await ctx.client.savedQueries.update(id, { ...body, edited_history_id: current.latest_history_id == null ? null : String(current.latest_history_id) });
+      }
+    }
+    if (changed.has("materialized") || changed.has("syncFrequency")) {
+      await applyMaterialization(ctx, id, news, olds);
+      view = undefined;
+    }
+    view ??= await ctx.client.savedQueries.retrieve(id);
+    return toOutputs(news, view);
+  },
+
+  async delete(ctx, id) {
+    try {
+      const { descendants } = await ctx.client.savedQueries.descendants(id);
+      if (descendants.length > 0) ctx.warn(`deleting a view other views depend on: ${descendants.join(", ")}`);
+    } catch {
+      // Dependents are advisory; an older server without the action must not block the delete.
+    }
+    await ctx.client.savedQueries.delete(id);
+  },
+};
+
+export interface SavedQueryArgs {
+  name: pulumi.Input<string>;
+  query: pulumi.Input<string>;
+  syncFrequency?: pulumi.Input<(typeof SYNC_FREQUENCIES)[number]>;
+  materialized?: pulumi.Input<boolean>;
+  overwriteRemoteChanges?: pulumi.Input<boolean>;
+  adoptId?: pulumi.Input<string>;
+  projectId?: pulumi.Input<string>;
+  host?: pulumi.Input<string>;
+}
+
+/** A PostHog warehouse view (saved query) written in HogQL. */
+export class SavedQuery extends pulumiRuntime.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly query: pulumi.Output<string>;
+  declare readonly viewId: pulumi.Output<string>;
+  declare readonly columns: pulumi.Output<unknown>;
+  declare readonly status: pulumi.Output<string | undefined>;
+  declare readonly isMaterialized: pulumi.Output<boolean | undefined>;
+  declare readonly lastRunAt: pulumi.Output<string | undefined>;
+  declare readonly latestError: pulumi.Output<string | undefined>;
+  declare readonly latestHistoryId: pulumi.Output<string | undefined>;
+  declare readonly createdAt: pulumi.Output<string | undefined>;
+  declare readonly createdBy: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: SavedQueryArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerOf("SavedQuery"), name, registrationProps({ ...args }, SAVED_QUERY_OUTPUTS), opts, TYPE_MODULE, "SavedQuery");
+  }
+}
