@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { toDynamicProvider, type LifecycleServices } from "../provider/resource/lifecycle";
+import { externalDataSourceDefinition, jobInputSecretPaths } from "../provider/resources/external-data-source";
+
+const warnings: string[] = [];
+const offline: LifecycleServices = {
+  context: () => {
+    throw new Error("check/diff must not make API calls");
+  },
+  warn: (m) => warnings.push(m),
+};
+const provider = toDynamicProvider(externalDataSourceDefinition, offline);
+const stripe = {
+  sourceType: "Stripe",
+  prefix: "billing_",
+  jobInputs: { stripe_account_id: "acct_1", auth_method: { selection: "api_key", stripe_secret_key: "sk_test_1" } },
+};
+const postgres = {
+  sourceType: "Postgres",
+  prefix: "app_",
+  jobInputs: { host: "db.internal", port: 5432, database: "app", user: "ro", password: "pw", schema: "public" },
+};
+
+async function failures(inputs: Record<string, unknown>) {
+  return (await provider.check!({}, inputs)).failures ?? [];
+}
+
+describe("ExternalDataSource check", () => {
+  it("accepts valid Stripe and Postgres sources", async () => {
+    expect(await failures(stripe)).toEqual([]);
+    expect(await failures(postgres)).toEqual([]);
+  });
+
+  it("names the path inside jobInputs that is wrong", async () => {
+    const f = await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, port: "not-a-port", password: "" } });
+    expect(f.every((x) => x.property === "jobInputs")).toBe(true);
+    expect(f.map((x) => x.reason).join("\n")).toMatch(/jobInputs\.port/);
+    expect(f.map((x) => x.reason).join("\n")).toMatch(/jobInputs\.password: password must not be empty/);
+  });
+
+  it("refuses unknown source types, bad prefixes and incremental syncs without a cursor", async () => {
+    expect((await failures({ ...stripe, sourceType: "Oracle" }))[0]!.property).toBe("sourceType");
+    expect((await failures({ ...stripe, prefix: "___" }))[0]!.reason).toMatch(/only underscores/);
+    expect((await failures({ ...stripe, prefix: "bad-prefix" }))[0]!.reason).toMatch(/letters, numbers and underscores/);
+    expect((await failures({ ...stripe, schemas: [{ name: "Charge", syncType: "incremental" }] }))[0]!.reason).toMatch(/schemas\[0\]: incremental/);
+  });
+
+  it("accepts PostHog types it does not type, with a warning", async () => {
+    warnings.length = 0;
+    expect(await failures({ sourceType: "Vitally", jobInputs: { secret_token: "x" } })).toEqual([]);
+    expect(warnings.join()).toMatch(/not validated/);
+    expect(jobInputSecretPaths("Vitally", { secret_token: "x", region: "EU" })).toEqual([["secret_token"]]);
+  });
+
+  it("rejects generated malformed job inputs with a jobInputs path", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.record({ host: fc.oneof(fc.integer(), fc.constant("")), port: fc.oneof(fc.string({ minLength: 6 }), fc.integer({ min: 70000 })) }), async (bad) => {
+        const f = await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, ...bad } });
+        return f.length > 0 && f.every((x) => x.property === "jobInputs" && x.reason.startsWith("jobInputs."));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("ExternalDataSource diff", () => {
+  const state = { ...stripe, sourceId: "s1", schemaStatus: [] };
+  const diff = (news: Record<string, unknown>) => provider.diff!("s1", state, news);
+
+  it("updates description, connection fields, schemas and revenue config in place", async () => {
+    for (const news of [
+      { ...stripe, description: "d" },
+      { ...stripe, jobInputs: { ...stripe.jobInputs, stripe_account_id: "acct_2" } },
+      { ...stripe, schemas: [{ name: "Charge" }] },
+      { ...stripe, revenueAnalyticsConfig: { enabled: true } },
+    ]) {
+      expect(await diff(news)).toMatchObject({ changes: true, replaces: [] });
+    }
+  });
+
+  it("replaces on sourceType and prefix (PostHog ignores prefix changes), deleting first only on a clash", async () => {
+    expect(await diff({ ...stripe, sourceType: "Hubspot", jobInputs: { hubspot_integration_id: 1 } })).toMatchObject({ replaces: ["sourceType"], deleteBeforeReplace: false });
+    expect((await diff({ ...stripe, prefix: "other_" })).replaces).toEqual(["prefix"]);
+    expect((await diff({ ...stripe, host: "http://127.0.0.1:1" })).deleteBeforeReplace).toBe(true);
+  });
+
+  it("compares secrets by value: a changed secret is a change, the same secret is not", async () => {
+    expect((await diff(stripe)).changes).toBe(false);
+    expect((await diff({ ...stripe, jobInputs: { ...stripe.jobInputs, auth_method: { selection: "api_key", stripe_secret_key: "sk_test_2" } } })).changes).toBe(true);
+  });
+
+  it("treats hook settings as local changes (no replacement)", async () => {
+    expect(await diff({ ...stripe, reload: "always" })).toMatchObject({ changes: true, replaces: [] });
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { toDynamicProvider, type LifecycleServices } from "../provider/resource/lifecycle";
+import { normalizeHogQL, savedQueryDefinition } from "../provider/resources/saved-query";
+import { UNKNOWN } from "../provider/resource/values";
+
+// context() throws: any API call from check or diff would fail these tests.
+const offline: LifecycleServices = {
+  context: () => {
+    throw new Error("check/diff must not make API calls");
+  },
+  warn: () => undefined,
+};
+const provider = toDynamicProvider(savedQueryDefinition, offline);
+const base = { name: "paying_customers", query: "select id from events" };
+
+async function failures(inputs: Record<string, unknown>) {
+  return (await provider.check!({}, inputs)).failures ?? [];
+}
+
+describe("SavedQuery check", () => {
+  it("accepts a valid view", async () => {
+    expect(await failures(base)).toEqual([]);
+  });
+
+  it.each([
+    ["1abc", /name: must start with/],
+    ["has space", /name: must start with/],
+    ["a".repeat(129), /name: must be at most 128/],
+    ["events", /name: must not be one of PostHog's table names/],
+    [42, /name: .*string/],
+  ])("refuses the name %j naming the property", async (name, reason) => {
+    const f = await failures({ ...base, name });
+    expect(f.map((x) => x.property)).toEqual(["name"]);
+    expect(f[0]!.reason).toMatch(reason);
+  });
+
+  it("refuses empty queries and placeholders, but not braces inside string literals", async () => {
+    expect((await failures({ ...base, query: "   " }))[0]!.reason).toMatch(/query: must not be empty/);
+    expect((await failures({ ...base, query: "select {x} from events" }))[0]!.reason).toMatch(/placeholders/);
+    expect(await failures({ ...base, query: "select '{x}' from events" })).toEqual([]);
+  });
+
+  it("refuses unknown sync frequencies and accepts PostHog's", async () => {
+    expect((await failures({ ...base, syncFrequency: "2hour" }))[0]!.property).toBe("syncFrequency");
+    expect(await failures({ ...base, syncFrequency: "never" })).toEqual([]);
+  });
+
+  it("lets a name that is unknown during preview through", async () => {
+    expect(await failures({ ...base, query: `select * from ${UNKNOWN}`, name: UNKNOWN })).toEqual([]);
+  });
+
+  it("rejects generated bad names, always naming the property", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string().filter((s) => !/^[A-Za-z_$][A-Za-z0-9_.$]{0,127}$/.test(s)), async (name) => {
+        const f = await failures({ ...base, name });
+        return f.length > 0 && f.every((x) => x.property === "name");
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("SavedQuery diff", () => {
+  const olds = { ...base, viewId: "v1", latestHistoryId: "3" };
+  const diff = (news: Record<string, unknown>) => provider.diff!("v1", olds, news);
+
+  it("sees no change for formatting-only query edits", async () => {
+    expect((await diff({ ...base, query: "  select  id\r\n\tfrom events   \n" })).changes).toBe(false);
+  });
+
+  it("sees a change inside string literals and for any other edit, in place", async () => {
+    expect(normalizeHogQL("select 'a  b'")).not.toBe(normalizeHogQL("select 'a b'"));
+    const edit = await diff({ ...base, query: "select id, email from events" });
+    expect(edit).toMatchObject({ changes: true, replaces: [] });
+    expect((await diff({ ...base, name: "renamed" })).replaces).toEqual([]);
+  });
+
+  it("replaces only when the view moves to another project", async () => {
+    expect((await diff({ ...base, projectId: "2" })).replaces).toEqual(["projectId"]);
+  });
+
+  it("normalization is idempotent and blind to extra whitespace between tokens", () => {
+    const token = fc.constantFrom("select", "id", ",", "from", "events", "where", "x", "=", "'a  b'");
+    const gap = fc.constantFrom(" ", "  ", "\n", "\t", "\r\n  ");
+    fc.assert(
+      fc.property(fc.array(fc.tuple(token, gap), { minLength: 1 }), (pairs) => {
+        const tight = pairs.map(([t]) => t).join(" ");
+        const loose = pairs.map(([t, g]) => g + t).join(" ") + "\n";
+        return normalizeHogQL(loose) === normalizeHogQL(tight) && normalizeHogQL(normalizeHogQL(tight)) === normalizeHogQL(tight);
+      }),
+    );
+  });
+});
