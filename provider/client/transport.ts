@@ -51,8 +51,10 @@ export class Transport {
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
       let outcome: { response: RawResponse; headers: Record<string, string | string[] | undefined> } | { error: unknown };
+      // One deadline for headers and body together; undici's own timers are too coarse below a second.
+      const deadline = AbortSignal.timeout(this.opts.timeoutMs);
       try {
-        outcome = await this.semaphore.run(() => this.once(method, path, payload, signal));
+        outcome = await this.semaphore.run(() => this.once(method, path, payload, signal ? AbortSignal.any([signal, deadline]) : deadline));
       } catch (error) {
         outcome = { error };
       }
@@ -61,7 +63,7 @@ export class Transport {
         if (signal?.aborted) throw err;
         const code = (err as { code?: string }).code ?? "";
         const sent = !NOT_SENT_CODES.has(code);
-        const timedOut = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
+        const timedOut = deadline.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
         if (attempt < this.opts.retry.maxRetries && shouldRetryNetwork(method, sent)) {
           await this.wait(method, path, attempt, backoffMs(attempt, this.opts.retry), timedOut ? "timed out" : `failed (${code || "network error"})`, signal);
           continue;

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  AuthenticationError,
+  BadRequestError,
+  NotFoundError,
+  PostHogClient,
+  PostHogConnectionError,
+  PostHogTimeoutError,
+  RateLimitError,
+  ResponseParseError,
+  retryAfterMs,
+  backoffMs,
+} from "../provider/client";
+import { sameOriginPath } from "../provider/client/pagination";
+
+/*
+ * Transport-level behaviour against a scripted loopback server: each route answers from a queue, so a test says
+ * exactly what the wire does (a 503 then a 200, a reset, an HTML page) and counts what the client sent.
+ */
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+const script = new Map<string, Handler[]>();
+const hits = new Map<string, number>();
+const authSeen: string[] = [];
+let server: Server;
+let host: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const key = `${req.method} ${req.url}`;
+      hits.set(key, (hits.get(key) ?? 0) + 1);
+      authSeen.push(String(req.headers.authorization));
+      const next = script.get(key)?.shift();
+      if (!next) {
+        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ type: "invalid_request", code: "not_found", detail: "Not found.", attr: null }));
+        return;
+      }
+      next(req, res, body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const json = (status: number, value: unknown, headers: Record<string, string> = {}): Handler => (_q, res) =>
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(value));
+const reset: Handler = (req) => req.socket.destroy();
+const client = (extra: Partial<ConstructorParameters<typeof PostHogClient>[0]> = {}) =>
+  new PostHogClient({ host, apiKey: "phx_transport_key", projectId: 1, retryBaseMs: 5, retryMaxMs: 20, ...extra });
+const SRC = "/api/environments/1/external_data_sources/";
+const source = (id: string) => ({ id, source_type: "Stripe", prefix: null, schemas: [], job_inputs: {} });
+
+describe("client transport", () => {
+  it("sends the bearer key and parses the source", async () => {
+    script.set(`GET ${SRC}a/`, [json(200, source("a"))]);
+    const got = await client().externalDataSources.retrieve("a");
+    expect(got.id).toBe("a");
+    expect(authSeen.at(-1)).toBe("Bearer phx_transport_key");
+  });
+
+  it("retries a GET after 503 and a connection reset", async () => {
+    script.set(`GET ${SRC}b/`, [json(503, { detail: "busy" }), reset, json(200, source("b"))]);
+    expect((await client().externalDataSources.retrieve("b")).id).toBe("b");
+    expect(hits.get(`GET ${SRC}b/`)).toBe(3);
+  });
+
+  it("never re-sends a POST whose connection broke after sending, and says it may have been applied", async () => {
+    script.set(`POST ${SRC}`, [reset, json(201, { id: "dup" })]);
+    const err = await client().externalDataSources.create({ source_type: "Stripe", payload: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PostHogConnectionError);
+    expect((err as PostHogConnectionError).mayHaveSucceeded).toBe(true);
+    expect((err as Error).message).toMatch(/may have been applied/);
+    expect(hits.get(`POST ${SRC}`)).toBe(1);
+  });
+
+  it("does not retry a POST answered 502 either", async () => {
+    script.set(`POST ${SRC}c/reload/`, [json(502, { detail: "bad gateway" }), json(200, {})]);
+    await expect(client().externalDataSources.reload("c")).rejects.toThrow(/502/);
+    expect(hits.get(`POST ${SRC}c/reload/`)).toBe(1);
+  });
+
+  it("honours Retry-After on 429 (also for a POST: PostHog did nothing)", async () => {
+    script.set(`POST ${SRC}d/reload/`, [json(429, { type: "throttled_error", code: "throttled", detail: "Request was throttled. Expected available in 1 second.", attr: null }, { "retry-after": "1" }), (_q, res) => res.writeHead(200).end()]);
+    const started = Date.now();
+    await client().externalDataSources.reload("d");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(hits.get(`POST ${SRC}d/reload/`)).toBe(2);
+  });
+
+  it("gives up on 429 after the retry budget with a RateLimitError carrying the wait", async () => {
+    const throttled = json(429, { type: "throttled_error", code: "throttled", detail: "Request was throttled. Expected available in 0 seconds.", attr: null });
+    script.set(`GET ${SRC}e/`, [throttled, throttled]);
+    const err = await client({ maxRetries: 1 }).externalDataSources.retrieve("e").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitError);
+    expect((err as RateLimitError).retryAfterMs).toBe(0);
+  });
+
+  it("maps each status to its error class with PostHog's own words, from all three body shapes", async () => {
+    script.set(`GET ${SRC}f/`, [json(401, { type: "authentication_error", code: "authentication_failed", detail: "Invalid personal API key.", attr: null })]);
+    script.set(`POST ${SRC}`, [json(400, { message: "Another source of this type already uses the prefix 'x'." })]);
+    script.set(`POST /api/environments/1/warehouse_saved_queries/g/materialize/`, [json(400, { error: "Cannot materialize a view of a managed viewset." })]);
+    const c = client();
+    const auth = await c.externalDataSources.retrieve("f").catch((e: unknown) => e);
+    expect(auth).toBeInstanceOf(AuthenticationError);
+    expect((auth as Error).message).toBe(`GET ${SRC}f/ → 401 authentication_error: Invalid personal API key.`);
+    expect((auth as Error).message).not.toContain("phx_transport_key");
+    await expect(c.externalDataSources.create({ source_type: "Stripe", payload: {} })).rejects.toThrow(/400: Another source of this type already uses the prefix 'x'/);
+    const bad = await c.savedQueries.materialize("g").catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(BadRequestError);
+    expect((bad as BadRequestError).detail).toBe("Cannot materialize a view of a managed viewset.");
+    await expect(c.externalDataSources.retrieve("missing")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("redacts secrets an error body echoes", async () => {
+    script.set(`PATCH ${SRC}h/`, [json(400, { message: 'Invalid source config: {"password": "hunter2-canary"}' })]);
+    script.set(`GET ${SRC}i/`, [(_q, res) => res.writeHead(400).end('{"password":"hunter2-canary","x":1}')]);
+    const a = await client().externalDataSources.update("h", { job_inputs: { password: "hunter2-canary" } }).catch((e: unknown) => e);
+    const b = await client().externalDataSources.retrieve("i").catch((e: unknown) => e);
+    expect(String(a)).not.toContain("hunter2-canary");
+    expect(String(b)).not.toContain("hunter2-canary");
+  });
+
+  it("turns an HTML page or a truncated body into a ResponseParseError", async () => {
+    script.set(`GET ${SRC}j/`, [(_q, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html><body>Welcome</body></html>")]);
+    script.set(`GET ${SRC}k/`, [(_q, res) => res.writeHead(200).end('{"id": "k", "source_ty')]);
+    script.set(`GET ${SRC}l/`, [json(200, { id: 5 })]);
+    await expect(client().externalDataSources.retrieve("j")).rejects.toBeInstanceOf(ResponseParseError);
+    await expect(client().externalDataSources.retrieve("k")).rejects.toBeInstanceOf(ResponseParseError);
+    await expect(client().externalDataSources.retrieve("l")).rejects.toThrow(/id: .*string/);
+  });
+
+  it("times out a slow answer and retries the GET, then reports a timeout", async () => {
+    const slow: Handler = (_q, res) => setTimeout(() => res.writeHead(200).end("{}"), 400);
+    script.set(`GET ${SRC}m/`, [slow, slow]);
+    const err = await client({ timeoutMs: 100, maxRetries: 1 }).externalDataSources.retrieve("m").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PostHogTimeoutError);
+    expect(hits.get(`GET ${SRC}m/`)).toBe(2);
+  });
+
+  it("pages through limit/offset and page lists following next on the same host only", async () => {
+    for (let i = 0; i < 3; i++) {
+      const path = i === 0 ? `${SRC}?limit=2` : `${SRC}?limit=2&offset=${i * 2}`;
+      const next = i < 2 ? `${host}${SRC}?limit=2&offset=${(i + 1) * 2}` : null;
+      script.set(`GET ${path}`, [json(200, { count: 6, next, results: [source(`s${i * 2}`), source(`s${i * 2 + 1}`)] })]);
+    }
+    const ids: string[] = [];
+    for await (const s of client().externalDataSources.list({ limit: 2 })) ids.push(s.id);
+    expect(ids).toEqual(["s0", "s1", "s2", "s3", "s4", "s5"]);
+
+    const V = "/api/environments/1/warehouse_saved_queries/";
+    script.set(`GET ${V}`, [json(200, { next: `${host}${V}?page=2`, results: [{ id: "v1", name: "a" }] })]);
+    script.set(`GET ${V}?page=2`, [json(200, { next: `${host}${V}?page=3`, results: [{ id: "v2", name: "b" }] })]);
+    script.set(`GET ${V}?page=3`, [json(200, { next: "https://evil.example/steal?page=4", results: [{ id: "v3", name: "c" }] })]);
+    const names: string[] = [];
+    await expect(
+      (async () => {
+        for await (const v of client().savedQueries.list()) names.push(v.name);
+      })(),
+    ).rejects.toThrow(/another host/);
+    expect(names).toEqual(["a", "b", "c"]);
+  });
+
+  it("posts refresh_schemas under /api/projects/ where PostHog documents it", async () => {
+    script.set(`POST /api/projects/1/external_data_sources/n/refresh_schemas/`, [json(200, { added: 1, deleted: 0, auto_enabled: 0, total_tables_seen: 9 })]);
+    expect(await client().externalDataSources.refreshSchemas("n")).toMatchObject({ added: 1, total_tables_seen: 9 });
+  });
+});
+
+describe("retry arithmetic", () => {
+  it("reads Retry-After as seconds, as an HTTP date, or from DRF's detail", () => {
+    expect(retryAfterMs("3", "")).toBe(3000);
+    expect(retryAfterMs(new Date(10_000).toUTCString(), "", 4_000)).toBe(6000);
+    expect(retryAfterMs(undefined, "Request was throttled. Expected available in 12 seconds.")).toBe(12000);
+    expect(retryAfterMs(undefined, "")).toBeUndefined();
+  });
+  it("backs off exponentially under a cap, with jitter", () => {
+    const opts = { maxRetries: 5, baseMs: 100, maxMs: 1000 };
+    expect(backoffMs(0, opts, () => 1)).toBe(100);
+    expect(backoffMs(3, opts, () => 1)).toBe(800);
+    expect(backoffMs(9, opts, () => 1)).toBe(1000);
+    expect(backoffMs(9, opts, () => 0)).toBe(0);
+  });
+  it("refuses pagination links to another origin", () => {
+    expect(sameOriginPath("http://127.0.0.1:1", "http://127.0.0.1:1/a?page=2")).toBe("/a?page=2");
+    expect(() => sameOriginPath("http://127.0.0.1:1", "http://127.0.0.1:2/a")).toThrow(/another host/);
+  });
+});
