@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Gives the tests and the demo a pulumi CLI of the pinned version, with no download from Pulumi's servers:
+# a pulumi on PATH that is recent enough, else a cached build, else a build from the Go module proxy.
+# Prints the directory holding `pulumi` (and the dynamic-provider launcher) as its last line.
+set -euo pipefail
+VERSION=3.259.0
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dest="$root/.tools/pulumi/$VERSION"
+bin="$dest/bin"
+log() { printf '[pulumi-cli] %s\n' "$*" >&2; }
+
+version_ok() { # $1 = pulumi binary
+  local v; v=$("$1" version 2>/dev/null | sed 's/^v//') || return 1
+  [ "$(printf '%s\n%s\n' "$VERSION" "$v" | sort -V | head -1)" = "$VERSION" ]
+}
+
+mkdir -p "$bin"
+# The engine starts the dynamic-provider plugin through this launcher; it ships in @pulumi/pulumi.
+ln -sf "$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
+
+if [ -x "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "v$VERSION" ]; then
+  log "reusing cached pulumi v$VERSION"
+  echo "$bin"; exit 0
+fi
+if [ -z "${PULUMI_CLI_FORCE_BUILD:-}" ] && command -v pulumi >/dev/null 2>&1 && version_ok "$(command -v pulumi)"; then
+  log "using $(command -v pulumi) ($(pulumi version))"
+  ln -sf "$(command -v pulumi)" "$bin/pulumi"
+  echo "$bin"; exit 0
+fi
+
+command -v go >/dev/null || { log "Go is needed to build the Pulumi CLI from source (none on PATH)"; exit 1; }
+log "building pulumi v$VERSION from the Go module proxy (first run only; a few minutes)"
+start=$(date +%s)
+cd "$root/scripts/pulumi-cli"
+# Fail early and clearly if the proxy does not serve the pinned module.
+GOFLAGS=-mod=mod go mod download github.com/pulumi/pulumi/pkg/v3 >/dev/null
+GOFLAGS=-mod=mod go build -trimpath \
+  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$VERSION" \
+  -o "$bin/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+mv "$bin/pulumi.tmp" "$bin/pulumi"
+log "built $("$bin/pulumi" version) in $(( $(date +%s) - start ))s"
+echo "$bin"

@@ -1,0 +1,95 @@
+import { LocalWorkspace, PulumiCommand, type EngineEvent, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { engineEnv, makeWorkDir, pulumiBinDir } from "./engine-env";
+
+/** Anything that records the API requests it served (the emulator), so a test can count an operation's calls. */
+export interface RequestLog<R> {
+  readonly requests: readonly R[];
+}
+
+export interface OpResult<T, R> {
+  result: T;
+  events: EngineEvent[];
+  requests: R[];
+  stdout: string;
+}
+
+export class EngineOpError<R> extends Error {
+  constructor(
+    message: string,
+    readonly events: EngineEvent[],
+    readonly requests: R[],
+    readonly stdout: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TestStackOptions<R> {
+  program: PulumiFn;
+  log?: RequestLog<R>;
+  config?: Record<string, { value: string; secret?: boolean }>;
+  projectName?: string;
+  stackName?: string;
+  env?: Record<string, string>;
+}
+
+/** A stack under the real Pulumi engine (the pinned CLI, local file backend), driven by the Automation API. */
+export class TestStack<R = unknown> {
+  private constructor(
+    readonly stack: Stack,
+    private readonly workDir: string,
+    private readonly log: RequestLog<R> | undefined,
+  ) {}
+
+  static async create<R>(opts: TestStackOptions<R>): Promise<TestStack<R>> {
+    const projectName = opts.projectName ?? "phw-e2e";
+    const workDir = makeWorkDir(projectName);
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiBinDir()) });
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { projectName, stackName: opts.stackName ?? "test", program: opts.program },
+      { workDir, pulumiCommand, envVars: engineEnv(workDir, opts.env) },
+    );
+    if (opts.config) await stack.setAllConfig(opts.config);
+    return new TestStack(stack, workDir, opts.log);
+  }
+
+  private async run<T>(op: (onEvent: (e: EngineEvent) => void, onOutput: (s: string) => void) => Promise<T>): Promise<OpResult<T, R>> {
+    const events: EngineEvent[] = [];
+    let stdout = "";
+    const before = this.log?.requests.length ?? 0;
+    try {
+      const result = await op((e) => events.push(e), (s) => (stdout += s));
+      return { result, events, requests: this.log ? this.log.requests.slice(before) : [], stdout };
+    } catch (err) {
+      throw new EngineOpError((err as Error).message, events, this.log ? this.log.requests.slice(before) : [], stdout);
+    }
+  }
+
+  setProgram(program: PulumiFn): void {
+    this.stack.workspace.program = program;
+  }
+  preview() {
+    return this.run((onEvent, onOutput) => this.stack.preview({ onEvent, onOutput, diff: true }));
+  }
+  up() {
+    return this.run((onEvent, onOutput) => this.stack.up({ onEvent, onOutput }));
+  }
+  refresh() {
+    return this.run((onEvent, onOutput) => this.stack.refresh({ onEvent, onOutput }));
+  }
+  previewRefresh() {
+    return this.run((onEvent, onOutput) => this.stack.refresh({ onEvent, onOutput, previewOnly: true }));
+  }
+  destroy() {
+    return this.run((onEvent, onOutput) => this.stack.destroy({ onEvent, onOutput }));
+  }
+  async exportState(): Promise<string> {
+    return JSON.stringify((await this.stack.exportStack()).deployment);
+  }
+  async dispose(): Promise<void> {
+    await this.stack.workspace.removeStack(this.stack.name, { force: true }).catch(() => undefined);
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
