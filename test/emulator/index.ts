@@ -1,0 +1,200 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { drf, HttpError, notFound, readBody, send } from "./http";
+import * as sq from "./saved-queries";
+import * as src from "./sources";
+import { emptyState, type EmulatorState } from "./state";
+
+export type { EmulatorState } from "./state";
+
+export interface EmulatorOptions {
+  port?: number;
+  apiKey?: string;
+  projectId?: number;
+  rateLimit?: { perMinute: number; perHour: number } | false;
+  syncDurationMs?: number;
+  latencyMs?: number;
+  viewPageSize?: number;
+  persistPath?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  body: unknown;
+  at: number;
+}
+
+export type Fault = { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> } | { kind: "delay"; ms: number } | { kind: "reset" } | { kind: "commit-then-drop" };
+export interface FaultRule {
+  method?: string;
+  path: string | RegExp;
+  times?: number;
+  fault: Fault;
+}
+
+export interface Emulator {
+  readonly url: string;
+  readonly port: number;
+  readonly apiKey: string;
+  readonly projectId: number;
+  readonly requests: readonly RecordedRequest[];
+  readonly state: EmulatorState;
+  clearRequests(): void;
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  addUpstreamTable(sourceId: string, table: string): void;
+  close(): Promise<void>;
+}
+
+const SECRET = /(password|secret|token|private_key|passphrase|api_key)/i;
+function mask(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(mask);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET.test(k) && typeof v !== "object" ? "***" : mask(v)]));
+  return value;
+}
+
+/**
+ * An in-memory PostHog warehouse API on 127.0.0.1 that behaves as PostHog's server does (facts.md): the default
+ * backend of every test and of the demo. Faults are injected per route; every API request is recorded.
+ */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const apiKey = opts.apiKey ?? "phx_emulator_key";
+  const projectId = opts.projectId ?? 1;
+  const state: EmulatorState = opts.persistPath && existsSync(opts.persistPath) ? (JSON.parse(readFileSync(opts.persistPath, "utf8")) as EmulatorState) : emptyState();
+  const requests: RecordedRequest[] = [];
+  let faults: Array<FaultRule & { left: number }> = [];
+  const hits: number[] = [];
+  let baseUrl = "";
+  const ctx = (): src.Ctx => ({ state, now: Date.now, syncDurationMs: opts.syncDurationMs ?? 50, baseUrl });
+
+  function route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>): { status: number; body?: unknown } {
+    const m = /^\/api\/(environments|projects)\/(\d+)\/(external_data_sources|external_data_schemas|warehouse_saved_queries)\/(?:([^/]+)\/)?(?:([a-z_]+)\/)?$/.exec(path.endsWith("/") ? path : `${path}/`);
+    if (!m) throw notFound();
+    const [, scope, pid, collection, id, action] = m;
+    if (Number(pid) !== projectId) throw drf(403, "permission_denied", "permission_denied", "You don't have access to the project.");
+    const c = ctx();
+    const base = path.split("?")[0]!;
+    if (collection === "external_data_sources") {
+      if (!id) {
+        if (method === "GET") return { status: 200, body: src.listSources(c, query, base) };
+        if (method === "POST") return { status: 201, body: src.createSource(c, body) };
+      } else if (!action) {
+        if (method === "GET") return { status: 200, body: src.sourceById(c, id) };
+        if (method === "PATCH") return { status: 200, body: src.patchSource(c, id, body) };
+        if (method === "DELETE") return (src.deleteSource(c, id), { status: 204 });
+      } else if (action === "reload" && method === "POST") return (src.reload(c, id), { status: 200 });
+      else if (action === "refresh_schemas" && method === "POST") return { status: 200, body: src.refreshSchemas(c, id) };
+      else if (action === "jobs" && method === "GET") return { status: 200, body: [] };
+      else if (action === "revenue_analytics_config" && method === "PATCH") {
+        const s = state.sources.find((x) => x.id === id && !x.deleted);
+        if (!s) throw notFound();
+        Object.assign(s.revenue_analytics_config, body);
+        return { status: 200, body: src.sourceById(c, id) };
+      }
+    } else if (collection === "external_data_schemas" && scope === "environments") {
+      if (id && !action && method === "PATCH") return { status: 200, body: src.patchSchema(c, id, body) };
+    } else if (collection === "warehouse_saved_queries" && scope === "environments") {
+      if (!id) {
+        if (method === "GET") return { status: 200, body: sq.listViews(c, query, base, opts.viewPageSize ?? 1000) };
+        if (method === "POST") return sq.createView(c, body);
+      } else if (!action) {
+        if (method === "GET") return { status: 200, body: sq.viewById(c, id) };
+        if (method === "PATCH") return { status: 200, body: sq.patchView(c, id, body) };
+        if (method === "DELETE") return (sq.deleteView(c, id), { status: 204 });
+      } else if (action === "activity" && method === "GET") return { status: 200, body: sq.activity(c, id, query) };
+      else if ((action === "ancestors" || action === "descendants") && method === "POST") return { status: 200, body: sq.lineage(c, id, action) };
+      else if ((action === "materialize" || action === "revert_materialization") && method === "POST") return (sq.materialize(c, id, action === "materialize"), { status: 200, body: {} });
+      else if (action === "run" && method === "POST") return { status: 200, body: {} };
+    }
+    throw drf(405, "invalid_request", "method_not_allowed", `Method "${method}" not allowed.`);
+  }
+
+  function throttled(): number | undefined {
+    if (!opts.rateLimit) return undefined;
+    const now = Date.now();
+    while (hits.length && hits[0]! < now - 3_600_000) hits.shift();
+    const lastMinute = hits.filter((t) => t > now - 60_000);
+    if (lastMinute.length >= opts.rateLimit.perMinute) return Math.ceil((lastMinute[0]! + 60_000 - now) / 1000);
+    if (hits.length >= opts.rateLimit.perHour) return Math.ceil((hits[0]! + 3_600_000 - now) / 1000);
+    hits.push(now);
+    return undefined;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", baseUrl);
+    const method = req.method ?? "GET";
+    const text = await readBody(req);
+    const record = (status: number, body: unknown) =>
+      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status, body: mask(body), at: Date.now() });
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      record(400, text);
+      return send(res, 400, { type: "validation_error", code: "parse_error", detail: "JSON parse error", attr: null });
+    }
+    const rule = faults.find((f) => (!f.method || f.method === method) && (typeof f.path === "string" ? url.pathname.includes(f.path) : f.path.test(url.pathname)) && f.left > 0);
+    if (rule) rule.left--;
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+    if (rule?.fault.kind === "reset") {
+      record(0, parsed);
+      req.socket.destroy();
+      return;
+    }
+    if (rule?.fault.kind === "status") {
+      record(rule.fault.status, parsed);
+      return send(res, rule.fault.status, rule.fault.body ?? { type: "server_error", code: "error", detail: "Injected fault.", attr: null }, rule.fault.headers);
+    }
+    if (rule?.fault.kind === "delay") await new Promise((r) => setTimeout(r, (rule.fault as { ms: number }).ms));
+    if (req.headers.authorization !== `Bearer ${apiKey}`) {
+      record(401, parsed);
+      return send(res, 401, { type: "authentication_error", code: req.headers.authorization ? "authentication_failed" : "not_authenticated", detail: req.headers.authorization ? "Invalid personal API key." : "Authentication credentials were not provided.", attr: null });
+    }
+    const wait = throttled();
+    if (wait !== undefined) {
+      record(429, parsed);
+      return send(res, 429, { type: "throttled_error", code: "throttled", detail: `Request was throttled. Expected available in ${wait} seconds.`, attr: null }, { "retry-after": String(wait) });
+    }
+    let out: { status: number; body?: unknown };
+    try {
+      out = route(method, url.pathname, url.searchParams, parsed);
+      if (opts.persistPath && method !== "GET") writeFileSync(opts.persistPath, JSON.stringify(state));
+    } catch (err) {
+      out = err instanceof HttpError ? { status: err.status, body: err.body } : { status: 500, body: { type: "server_error", code: "error", detail: String(err), attr: null } };
+    }
+    record(out.status, parsed);
+    if (rule?.fault.kind === "commit-then-drop") {
+      req.socket.destroy();
+      return;
+    }
+    send(res, out.status, out.body);
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    url: baseUrl,
+    port,
+    apiKey,
+    projectId,
+    requests,
+    get state() {
+      return state;
+    },
+    clearRequests: () => void requests.splice(0),
+    addFault: (rule) => faults.push({ ...rule, left: rule.times ?? 1 }),
+    clearFaults: () => void (faults = []),
+    addUpstreamTable: (sourceId, table) => state.sources.find((s) => s.id === sourceId)?.upstream_tables.push(table),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

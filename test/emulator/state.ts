@@ -1,0 +1,64 @@
+export interface SchemaRowState {
+  id: string;
+  name: string;
+  should_sync: boolean;
+  sync_type: string | null;
+  sync_frequency: string;
+  status: string | null;
+  incremental_field: string | null;
+  incremental_field_type: string | null;
+  last_synced_at: string | null;
+  latest_error: string | null;
+  running_until: number;
+}
+
+export interface SourceState {
+  id: string;
+  source_id: string;
+  source_type: string;
+  prefix: string | null;
+  description: string | null;
+  job_inputs: Record<string, unknown>;
+  created_at: string;
+  created_by: string;
+  deleted: boolean;
+  schemas: SchemaRowState[];
+  revenue_analytics_config: { enabled: boolean; include_invoiceless_charges: boolean };
+  upstream_tables: string[];
+  last_run_at: string | null;
+}
+
+export interface ViewState {
+  id: string;
+  name: string;
+  deleted: boolean;
+  deleted_name: string | null;
+  query: { kind: "HogQLQuery"; query: string };
+  created_at: string;
+  sync_frequency: string | null;
+  columns: Array<{ name: string; type: string }>;
+  status: string | null;
+  is_materialized: boolean;
+  managed_viewset_kind: string | null;
+  latest_history_id: string;
+  seq: number;
+}
+
+export interface ActivityEntry {
+  id: string;
+  scope: "DataWarehouseSavedQuery";
+  item_id: string;
+  activity: "created" | "updated";
+  created_at: string;
+}
+
+export interface EmulatorState {
+  sources: SourceState[];
+  views: ViewState[];
+  activity: ActivityEntry[];
+  nextActivityId: number;
+  /** Flip to make reload answer PostHog's billing refusal. */
+  billingLimited: boolean;
+}
+
+export const emptyState = (): EmulatorState => ({ sources: [], views: [], activity: [], nextActivityId: 1, billingLimited: false });
