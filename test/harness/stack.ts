@@ -1,5 +1,5 @@
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { engineEnv, makeWorkDir, pulumiBinDir } from "./engine-env";
 
@@ -88,6 +88,16 @@ export class TestStack<R = unknown> {
   async exportState(): Promise<string> {
     return JSON.stringify((await this.stack.exportStack()).deployment);
   }
+  /**
+   * The state file exactly as the file backend stores it, secrets encrypted. (`exportState` goes through
+   * `pulumi stack export --show-secrets`, which the Automation API uses, so it shows secrets in plaintext.)
+   */
+  rawState(): string {
+    const dir = path.join(this.workDir, "state", ".pulumi", "stacks");
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(`${this.stack.name}.json`));
+    return files.map((f) => readFileSync(path.join(dir, f), "utf8")).join("\n");
+  }
+
   async dispose(): Promise<void> {
     await this.stack.workspace.removeStack(this.stack.name, { force: true }).catch(() => undefined);
     rmSync(this.workDir, { recursive: true, force: true });

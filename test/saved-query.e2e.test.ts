@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { startEmulator, type Emulator, type RecordedRequest } from "./emulator";
+import { EngineOpError, TestStack } from "./harness/stack";
+
+// The built package, as a user's program loads it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { SavedQuery } = require("pulumi-posthog-warehouse") as typeof import("../provider");
+
+let emulator: Emulator;
+let stack: TestStack<RecordedRequest>;
+const live = () => emulator.state.views.filter((v) => !v.deleted);
+
+function program(baseQuery: string) {
+  return async () => {
+    const base = new SavedQuery("base", { name: "e2e_base", query: baseQuery });
+    const child = new SavedQuery("child", { name: "e2e_child", query: pulumi.interpolate`select event from ${base.name}` });
+    return { baseId: base.id, childColumns: child.columns };
+  };
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  stack = await TestStack.create({
+    program: program("select event, timestamp from events"),
+    log: emulator,
+    projectName: "sq-e2e",
+    config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: emulator.apiKey, secret: true }, "posthog:projectId": { value: String(emulator.projectId) } },
+  });
+});
+afterAll(async () => {
+  await stack?.dispose();
+  await emulator?.close();
+});
+
+describe("SavedQuery under the real engine", () => {
+  it("up creates two views in dependency order; a no-op preview makes no request", async () => {
+    const up = await stack.up();
+    expect(up.result.summary.resourceChanges).toMatchObject({ create: 3 });
+    const posts = up.requests.filter((r) => r.method === "POST").map((r) => (r.body as { name: string }).name);
+    expect(posts).toEqual(["e2e_base", "e2e_child"]);
+    expect(live().map((v) => v.name).sort()).toEqual(["e2e_base", "e2e_child"]);
+
+    const preview = await stack.preview();
+    expect(preview.result.changeSummary).toEqual({ same: 3 });
+    expect(preview.requests).toHaveLength(0);
+  }, 300_000);
+
+  it("a formatting-only edit is no change; a real query edit updates in place", async () => {
+    stack.setProgram(program("select  event,\n   timestamp\nfrom events  "));
+    expect((await stack.preview()).result.changeSummary).toEqual({ same: 3 });
+    stack.setProgram(program("select event, timestamp, distinct_id from events"));
+    const up = await stack.up();
+    expect(up.result.summary.resourceChanges).toMatchObject({ update: 1, same: 2 });
+    expect(live().find((v) => v.name === "e2e_base")?.query.query).toBe("select event, timestamp, distinct_id from events");
+  }, 300_000);
+
+  it("an edit made in the UI makes the next up fail without overwriting; refresh then shows it", async () => {
+    const base = live().find((v) => v.name === "e2e_base")!;
+    const { PostHogClient } = await import("../provider/client");
+    const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });
+    await ui.savedQueries.update(base.id, { query: { kind: "HogQLQuery", query: "select event from events where 1 = 1" }, edited_history_id: base.latest_history_id });
+    await ui.close();
+
+    stack.setProgram(program("select event, timestamp from events"));
+    const err = await stack.up().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineOpError);
+    expect((err as EngineOpError<RecordedRequest>).message).toMatch(/changed outside Pulumi/);
+    expect(live().find((v) => v.name === "e2e_base")?.query.query).toBe("select event from events where 1 = 1");
+
+    const refresh = await stack.refresh();
+    expect(refresh.result.summary.resourceChanges).toMatchObject({ update: 1 });
+    expect(await stack.exportState()).toContain("where 1 = 1");
+  }, 300_000);
+
+  it("destroy removes both views, dependent first; the state held no API key", async () => {
+    const state = stack.rawState();
+    expect(state).toContain("ciphertext");
+    const at = state.indexOf(emulator.apiKey);
+    expect(at < 0 ? "" : state.slice(Math.max(0, at - 400), at + 50)).toBe("");
+    const destroy = await stack.destroy();
+    expect(destroy.result.summary.resourceChanges).toMatchObject({ delete: 3 });
+    const deletes = destroy.requests.filter((r) => r.method === "DELETE").map((r) => r.path);
+    const ids = emulator.state.views.filter((v) => v.deleted).map((v) => ({ id: v.id, name: v.deleted_name }));
+    expect(deletes[0]).toContain(ids.find((v) => v.name === "e2e_child")!.id);
+    expect(live()).toHaveLength(0);
+  }, 300_000);
+});
