@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PostHogClient } from "../provider/client";
+import { startEmulator, type Emulator, type RecordedRequest } from "./emulator";
+import { EngineOpError, TestStack } from "./harness/stack";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ExternalDataSource } = require("pulumi-posthog-warehouse") as typeof import("../provider");
+
+const SECRET = "sk_live_canary_7f3a9";
+const PG_SECRET = "pg-canary-password-41";
+let emulator: Emulator;
+let stack: TestStack<RecordedRequest>;
+const live = () => emulator.state.sources.filter((s) => !s.deleted);
+
+type Args = ConstructorParameters<typeof ExternalDataSource>[1];
+const stripe = (over: Partial<Args> = {}): Args => ({
+  sourceType: "Stripe",
+  prefix: "billing_",
+  description: "Stripe billing",
+  jobInputs: { stripe_account_id: "acct_1", auth_method: { selection: "api_key", stripe_secret_key: SECRET } },
+  schemas: [{ name: "Customer" }, { name: "Invoice" }],
+  ...over,
+});
+const use = (args: Args) => stack.setProgram(async () => void new ExternalDataSource("stripe", args));
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  stack = await TestStack.create({
+    program: async () => void new ExternalDataSource("stripe", stripe()),
+    log: emulator,
+    projectName: "eds-e2e",
+    config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: emulator.apiKey, secret: true }, "posthog:projectId": { value: String(emulator.projectId) } },
+  });
+});
+afterAll(async () => {
+  await stack?.dispose();
+  await emulator?.close();
+});
+
+describe("ExternalDataSource under the real engine", () => {
+  it("up creates; a second preview shows no change and makes 0 requests", async () => {
+    const up = await stack.up();
+    expect(up.result.summary.resourceChanges).toMatchObject({ create: 2 });
+    expect(live()).toHaveLength(1);
+    expect(live()[0]!.schemas.filter((r) => r.should_sync).map((r) => r.name)).toEqual(["Customer", "Invoice"]);
+    const preview = await stack.preview();
+    expect(preview.result.changeSummary).toEqual({ same: 2 });
+    expect(preview.requests).toHaveLength(0);
+  }, 300_000);
+
+  it("a description change updates in place with one PATCH and no hook", async () => {
+    use(stripe({ description: "Stripe billing (EU)" }));
+    const up = await stack.up();
+    expect(up.result.summary.resourceChanges).toMatchObject({ update: 1 });
+    const writes = up.requests.filter((r) => r.method !== "GET");
+    expect(writes.map((r) => `${r.method} ${r.path.split("/").slice(-3).join("/")}`)).toEqual([expect.stringMatching(/^PATCH /)]);
+    expect(writes[0]!.body).toEqual({ description: "Stripe billing (EU)" });
+  }, 300_000);
+
+  it("a connection change runs refresh_schemas; a reload trigger runs reload", async () => {
+    use(stripe({ description: "Stripe billing (EU)", jobInputs: { stripe_account_id: "acct_2", auth_method: { selection: "api_key", stripe_secret_key: SECRET } } }));
+    const up = await stack.up();
+    const paths = up.requests.filter((r) => r.method !== "GET").map((r) => r.path);
+    expect(paths.some((p) => p.endsWith("/refresh_schemas/"))).toBe(true);
+    const patch = up.requests.find((r) => r.method === "PATCH");
+    expect(patch?.body).toEqual({ job_inputs: { stripe_account_id: "acct_2" } });
+
+    use(stripe({ description: "Stripe billing (EU)", jobInputs: { stripe_account_id: "acct_2", auth_method: { selection: "api_key", stripe_secret_key: SECRET } }, reloadTrigger: "1" }));
+    const again = await stack.up();
+    expect(again.requests.some((r) => r.method === "POST" && r.path.endsWith("/reload/"))).toBe(true);
+  }, 300_000);
+
+  it("an out-of-band edit shows in refresh; an out-of-band delete makes refresh drop it", async () => {
+    const id = live()[0]!.id;
+    const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });
+    await ui.externalDataSources.update(id, { description: "edited in the UI" });
+    const refresh = await stack.refresh();
+    expect(refresh.result.summary.resourceChanges).toMatchObject({ update: 1 });
+    const preview = await stack.preview();
+    expect(preview.result.changeSummary).toMatchObject({ update: 1 });
+    await ui.externalDataSources.delete(id);
+    await ui.close();
+    const dropped = await stack.refresh();
+    expect(dropped.result.summary.resourceChanges).toMatchObject({ delete: 1 });
+  }, 300_000);
+
+  it("adopting an existing source makes no second source; preview then shows no change", async () => {
+    const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });
+    const { id } = await ui.externalDataSources.create({
+      source_type: "Postgres",
+      prefix: "app_",
+      payload: { host: "db.internal", port: 5432, database: "app", user: "ro", password: PG_SECRET, schema: "public", schemas: [{ name: "orders", should_sync: true }] },
+    });
+    await ui.close();
+    const pg: Args = {
+      sourceType: "Postgres",
+      prefix: "app_",
+      jobInputs: { host: "db.internal", port: 5432, database: "app", user: "ro", password: PG_SECRET, schema: "public" },
+      adoptId: id,
+    };
+    stack.setProgram(async () => void new ExternalDataSource("pg", pg));
+    const up = await stack.up();
+    expect(up.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    expect(live().map((s) => s.id)).toEqual([id]);
+    expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
+  }, 300_000);
+
+  it("changing sourceType replaces the source", async () => {
+    stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "MySQL", prefix: "app_", jobInputs: { host: "db.internal", port: 3306, database: "app", user: "ro", password: PG_SECRET, schema: "app" } }));
+    const up = await stack.up();
+    expect(up.result.summary.resourceChanges).toMatchObject({ replace: 1 });
+    expect(live().map((s) => s.source_type)).toEqual(["MySQL"]);
+  }, 300_000);
+
+  it("bad input fails at check with the property named, before any request", async () => {
+    stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "Postgres", prefix: "app_", jobInputs: { host: "db", port: "nope", database: "app", user: "ro", password: "x", schema: "s" } }));
+    const err = (await stack.preview().catch((e: unknown) => e)) as EngineOpError<RecordedRequest>;
+    expect(err).toBeInstanceOf(EngineOpError);
+    expect(err.message + err.stdout).toMatch(/jobInputs\.port/);
+    expect(err.requests).toHaveLength(0);
+  }, 300_000);
+
+  it("destroy removes it; the state file never held a secret in plaintext", async () => {
+    const state = stack.rawState();
+    for (const secret of [SECRET, PG_SECRET, emulator.apiKey]) expect(state).not.toContain(secret);
+    stack.setProgram(async () => undefined);
+    await stack.destroy();
+    expect(live()).toHaveLength(0);
+  }, 300_000);
+});
