@@ -1,0 +1,27 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ExternalDataSource, SavedQuery } from "pulumi-posthog-warehouse";
+
+/**
+ * A Stripe source and two views on top of it. Run it with `pulumi up` in this folder (posthog:host, posthog:apiKey
+ * and posthog:projectId set), or with `npm run demo` from the repository root against the bundled emulator.
+ */
+export async function program(): Promise<Record<string, unknown>> {
+  const config = new pulumi.Config();
+  const stripe = new ExternalDataSource("stripe", {
+    sourceType: "Stripe",
+    prefix: "billing_",
+    description: "Stripe billing data",
+    jobInputs: {
+      stripe_account_id: "acct_demo",
+      auth_method: { selection: "api_key", stripe_secret_key: config.getSecret("stripeSecretKey") ?? pulumi.secret("sk_test_demo") },
+    },
+    schemas: [{ name: "Customer" }, { name: "Invoice" }, { name: "Charge" }],
+  });
+  const customers = new SavedQuery(
+    "customers",
+    { name: "customers", query: "select id, email from billing_stripe_customer" },
+    { dependsOn: [stripe] },
+  );
+  const emails = new SavedQuery("customer_emails", { name: "customer_emails", query: pulumi.interpolate`select email from ${customers.name}` });
+  return { sourceId: stripe.id, sourceStatus: stripe.status, tables: stripe.schemaStatus, views: [customers.name, emails.name], columns: emails.columns };
+}
