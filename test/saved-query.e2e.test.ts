@@ -85,4 +85,38 @@ describe("SavedQuery under the real engine", () => {
     expect(deletes[0]).toContain(ids.find((v) => v.name === "e2e_child")!.id);
     expect(live()).toHaveLength(0);
   }, 300_000);
+
+  it("destroy then up again gives one live view under the same name with a new id", async () => {
+    stack.setProgram(program("select event from events"));
+    await stack.up();
+    const before = live().find((v) => v.name === "e2e_base")!.id;
+    await stack.destroy();
+    await stack.up();
+    const now = live().filter((v) => v.name === "e2e_base");
+    expect(now).toHaveLength(1);
+    expect(now[0]!.id).not.toBe(before);
+    await stack.destroy();
+  }, 300_000);
+
+  it("a lost create response under the engine still produces exactly one view", async () => {
+    emulator.addFault({ method: "POST", path: "/warehouse_saved_queries/", fault: { kind: "commit-then-drop" } });
+    stack.setProgram(async () => void new SavedQuery("lonely", { name: "e2e_lost", query: "select event from events" }));
+    const up = await stack.up();
+    expect(up.result.summary.resourceChanges).toMatchObject({ create: 2 }); // the view and its default provider
+    expect(live().filter((v) => v.name === "e2e_lost")).toHaveLength(1);
+    expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
+    await stack.destroy();
+  }, 300_000);
+
+  it("adopting an existing view by id, then preview shows no change", async () => {
+    const { PostHogClient } = await import("../provider/client");
+    const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });
+    const { view } = await ui.savedQueries.create({ name: "made_in_ui", query: { kind: "HogQLQuery", query: "select event from events" } });
+    await ui.close();
+    stack.setProgram(async () => void new SavedQuery("adopted", { name: "made_in_ui", query: "select event\n  from events", adoptId: view.id }));
+    const up = await stack.up();
+    expect(up.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
+    expect(live().filter((v) => v.name === "made_in_ui").map((v) => v.id)).toEqual([view.id]);
+  }, 300_000);
 });
