@@ -10,7 +10,7 @@ let client: PostHogClient;
 let provider: ReturnType<typeof toDynamicProvider>;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
+  emulator = await startEmulator({ syncDurationMs: 300 });
   client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, retryBaseMs: 5 });
   const services: LifecycleServices = {
     context: (_o, label) => ({ client, connection: { host: emulator.url, projectId: "1" }, label, progress: () => undefined, warn: () => undefined }),
@@ -80,5 +80,11 @@ describe("ExternalDataSource against the emulator", () => {
     const created = await provider.create!(hubspot("gone_"));
     await client.externalDataSources.delete(created.id);
     await expect(provider.delete!(created.id, created.outs)).resolves.toBeUndefined();
+  });
+
+  it("waits for the sync to leave Running when asked, and says so", async () => {
+    const created = await provider.create!({ ...hubspot("wait_"), waitForSync: { timeoutSeconds: 5 } });
+    expect(created.outs.status).toBe("Completed");
+    expect(emulator.requests.filter((r) => r.method === "GET").length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -51,6 +51,11 @@ export const externalDataSourceInputsSchema = z
     refreshSchemas: z.enum(["onConnectionChange", "always", "never"]).optional().describe("When to re-discover tables after an update (default onConnectionChange)."),
     reload: z.enum(["onTrigger", "onChange", "always", "never"]).optional().describe("When to start a sync after an update (default onTrigger: when reloadTrigger changes)."),
     reloadTrigger: z.string().optional().describe("Any value; changing it starts a sync."),
+    waitForSync: z
+      .object({ timeoutSeconds: z.number().int().positive().max(86_400).describe("Give up waiting after this long (the sync goes on).") })
+      .strict()
+      .optional()
+      .describe("After create or a reload, wait until the sync leaves Running."),
     adoptId: adoptIdSchema,
     projectId: z.string().regex(/^\d+$/, "must be a numeric project id").optional().describe("Project override (default: posthog:projectId)."),
     host: z.url().optional().describe("Host override (default: posthog:host)."),
@@ -209,15 +214,36 @@ function hooksFor(olds: ExternalDataSourceOutputs, news: ExternalDataSourceInput
   return (["refresh_schemas", "reload"] as const).filter((h) => hooks.has(h));
 }
 
+/** Polls until the source leaves Running, saying what it waits for; a timeout is a warning, not a failure. */
+async function waitForSync(ctx: OperationContext, id: string, inputs: ExternalDataSourceInputs): Promise<ApiSource> {
+  let source = await ctx.client.externalDataSources.retrieve(id);
+  if (!inputs.waitForSync) return source;
+  const deadline = Date.now() + inputs.waitForSync.timeoutSeconds * 1000;
+  let delay = 250;
+  while (source.status === "Running") {
+    if (Date.now() >= deadline) {
+      ctx.warn(`sync still running after ${inputs.waitForSync.timeoutSeconds}s; not waiting any longer`);
+      break;
+    }
+    const running = (source.schemas ?? []).filter((r) => r.status === "Running").map((r) => r.name);
+    ctx.progress(`waiting for the sync: ${running.length} table(s) running (${running.slice(0, 5).join(", ")})`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(0, deadline - Date.now()))));
+    delay = Math.min(delay * 2, 10_000);
+    source = await ctx.client.externalDataSources.retrieve(id);
+  }
+  if (source.status === "Failed") ctx.warn(`sync failed: ${source.latest_error ?? "no error given"}`);
+  return source;
+}
+
 export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSourceInputs, ExternalDataSourceOutputs> = {
   typeName: "ExternalDataSource",
   inputs: externalDataSourceInputsSchema,
   diff: {
-    properties: ["sourceType", "prefix", "description", "jobInputs", "schemas", "revenueAnalyticsConfig", "refreshSchemas", "reload", "reloadTrigger", "projectId", "host"],
+    properties: ["sourceType", "prefix", "description", "jobInputs", "schemas", "revenueAnalyticsConfig", "refreshSchemas", "reload", "reloadTrigger", "waitForSync", "projectId", "host"],
     // sourceType is read-only and PostHog silently ignores prefix changes on PATCH (facts.md): both need a new source.
     replaceOn: ["sourceType", "prefix", "projectId", "host"],
   },
-  localProperties: ["refreshSchemas", "reload", "adoptId"],
+  localProperties: ["refreshSchemas", "reload", "adoptId", "waitForSync"],
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
   warnings: (inputs) => (SOURCE_TYPES[inputs.sourceType] ? [] : [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`]),
   adoptId: (inputs) => inputs.adoptId,
@@ -238,7 +264,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     }
     try {
       if (inputs.revenueAnalyticsConfig) await ctx.client.externalDataSources.updateRevenueAnalyticsConfig(id, revenueBody(inputs));
-      return { id, outputs: toOutputs(inputs, await ctx.client.externalDataSources.retrieve(id)) };
+      return { id, outputs: toOutputs(inputs, await waitForSync(ctx, id, inputs)) };
     } catch (err) {
       // The source exists: record it rather than orphan it; the next `up` finishes the job.
       throw new PartialFailureError(`source ${id} created, but a follow-up step failed: ${(err as Error).message}`, id, { ...inputs, sourceId: id, schemaStatus: [] });
@@ -301,7 +327,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
         throw new PartialFailureError(`update applied, hook ${hook} failed: ${(err as Error).message}; the next \`pulumi up\` retries it`, id, properties);
       }
     }
-    return toOutputs(news, await ctx.client.externalDataSources.retrieve(id));
+    return toOutputs(news, hooks.includes("reload") ? await waitForSync(ctx, id, news) : await ctx.client.externalDataSources.retrieve(id));
   },
 
   async delete(ctx, id) {
@@ -327,6 +353,7 @@ export interface ExternalDataSourceArgs {
   refreshSchemas?: pulumi.Input<"onConnectionChange" | "always" | "never">;
   reload?: pulumi.Input<"onTrigger" | "onChange" | "always" | "never">;
   reloadTrigger?: pulumi.Input<string>;
+  waitForSync?: pulumi.Input<{ timeoutSeconds: number }>;
   adoptId?: pulumi.Input<string>;
   projectId?: pulumi.Input<string>;
   host?: pulumi.Input<string>;
