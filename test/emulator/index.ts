@@ -79,6 +79,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const c = ctx();
     const base = path.split("?")[0]!;
     if (collection === "external_data_sources") {
+      if (id === "wizard" && !action && method === "GET") return { status: 200, body: src.wizard() };
+      if (id === "database_schema" && !action && method === "POST") return { status: 200, body: src.databaseSchema(body) };
+      if (id === "source_prefix" && !action && method === "POST") return { status: 200, body: src.sourcePrefix(c, body) };
+      if (id && action === "bulk_update_schemas" && method === "PATCH") return { status: 200, body: src.bulkUpdateSchemas(c, id, body) };
       if (!id) {
         if (method === "GET") return { status: 200, body: src.listSources(c, query, base) };
         if (method === "POST") return { status: 201, body: src.createSource(c, body) };
@@ -96,6 +100,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         return { status: 200, body: src.sourceById(c, id) };
       }
     } else if (collection === "external_data_schemas" && scope === "environments") {
+      if (!id && method === "GET") return { status: 200, body: src.listSchemas(c, query) };
+      if (id && !action && method === "GET") return { status: 200, body: src.schemaById(c, id) };
       if (id && !action && method === "PATCH") return { status: 200, body: src.patchSchema(c, id, body) };
     } else if (collection === "warehouse_saved_queries" && scope === "environments") {
       if (!id) {

@@ -230,4 +230,54 @@ export function sourceById(ctx: Ctx, id: string) {
   return sourceView(ctx, live(ctx, id));
 }
 
+/** Each type's config fields as PostHog's wizard lists them; `secret` marks what read never returns. */
+export function wizard() {
+  return Object.fromEntries(
+    Object.entries(SOURCE_CATALOGUE).map(([type, cat]) => [
+      type,
+      { name: type, fields: cat.known.map((name) => ({ name, type: cat.secret.some((p) => p[0] === name && p.length === 1) ? "password" : "text", required: false, secret: cat.secret.some((p) => p[0] === name) })) },
+    ]),
+  );
+}
+
+export function databaseSchema(body: Record<string, unknown>) {
+  const { source_type: type, ...config } = body;
+  const cat = SOURCE_CATALOGUE[String(type)];
+  if (!cat) throw message(`Source type ${String(type)} not supported`);
+  const problem = credentialProblem(config);
+  if (problem) throw message(problem);
+  return cat.tables.map((table) => ({ table, label: table, should_sync: false, incremental_fields: [], incremental_available: false, append_available: false, cdc_available: false, sync_type: null, rows: null, description: null }));
+}
+
+/** Whether a prefix is free for a type (choice: PostHog's UI asks before create; we answer what create would say). */
+export function sourcePrefix(ctx: Ctx, body: Record<string, unknown>) {
+  const prefix = validatePrefix(body.prefix);
+  const taken = ctx.state.sources.some((s) => !s.deleted && s.source_type === body.source_type && (s.prefix ?? null) === prefix);
+  if (taken) throw message(`Another source of this type already uses the prefix '${String(prefix ?? "")}'.`);
+  return {};
+}
+
+export function bulkUpdateSchemas(ctx: Ctx, id: string, body: Record<string, unknown>) {
+  const s = live(ctx, id);
+  const updates = Array.isArray(body.schemas) ? (body.schemas as Array<Record<string, unknown>>) : [];
+  const ids = updates.map((u) => String(u.id));
+  if (new Set(ids).size !== ids.length) throw message("Duplicate schema ids.");
+  if (ids.some((x) => !s.schemas.some((r) => r.id === x))) throw message("Schemas do not belong to this source.");
+  for (const u of updates) patchSchema(ctx, String(u.id), u);
+  return [...s.schemas].sort((a, b) => a.name.localeCompare(b.name)).map(({ running_until: _r, ...r }) => r);
+}
+
+export function listSchemas(ctx: Ctx, query: URLSearchParams) {
+  const source = query.get("source");
+  const rows = ctx.state.sources.filter((s) => !s.deleted && (!source || s.id === source)).flatMap((s) => s.schemas);
+  return { count: rows.length, next: null, previous: null, results: rows.map(({ running_until: _r, ...r }) => r) };
+}
+
+export function schemaById(ctx: Ctx, id: string) {
+  const r = ctx.state.sources.filter((s) => !s.deleted).flatMap((s) => s.schemas).find((x) => x.id === id);
+  if (!r) throw notFound();
+  const { running_until: _r, ...view } = r;
+  return view;
+}
+
 export { HttpError };
