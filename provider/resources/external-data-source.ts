@@ -2,7 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
 import { PostHogConnectionError, type ExternalDataSource as ApiSource } from "../client";
-import { adoptIdSchema, parseAdoptId } from "../resource/adopt-id";
+import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
+import { unlessGone } from "../resource/gone";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { AdoptionMismatchError, PartialFailureError } from "../resource/errors";
 import { providerOf, registrationProps, secretizePaths, TYPE_MODULE } from "../resource/program-side";
@@ -272,7 +273,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   },
 
   async adopt(ctx, adoptId, inputs) {
-    const { id } = parseAdoptId(adoptId);
+    const id = adoptTarget(adoptId, ctx.connection.projectId);
     const source = await ctx.client.externalDataSources.retrieve(id);
     const differences: string[] = [];
     if (source.source_type !== inputs.sourceType) differences.push(`sourceType: PostHog has ${source.source_type}, declared ${inputs.sourceType}`);
@@ -284,13 +285,8 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   },
 
   async read(ctx, id, state) {
-    let source: ApiSource;
-    try {
-      source = await ctx.client.externalDataSources.retrieve(id);
-    } catch (err) {
-      if ((err as { status?: number }).status === 404) return undefined;
-      throw err;
-    }
+    const source = await unlessGone(ctx.client.externalDataSources.retrieve(id));
+    if (!source) return undefined;
     const inputs = reportedInputs(state, source);
     return { inputs, outputs: toOutputs(inputs, source, state.pendingHooks) };
   },

@@ -2,7 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
 import { BadRequestError, PostHogConnectionError, type SavedQuery as ApiView } from "../client";
-import { adoptIdSchema, parseAdoptId } from "../resource/adopt-id";
+import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
+import { unlessGone } from "../resource/gone";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { AdoptionMismatchError, ResourceOperationError } from "../resource/errors";
 import { providerOf, registrationProps, TYPE_MODULE } from "../resource/program-side";
@@ -138,7 +139,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
   },
 
   async adopt(ctx, adoptId, inputs) {
-    const { id } = parseAdoptId(adoptId);
+    const id = adoptTarget(adoptId, ctx.connection.projectId);
     const view = await ctx.client.savedQueries.retrieve(id);
     const differences: string[] = [];
     if (view.name !== inputs.name) differences.push(`name: PostHog has "${view.name}", declared "${inputs.name}"`);
@@ -148,13 +149,8 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
   },
 
   async read(ctx, id, state) {
-    let view: ApiView;
-    try {
-      view = await ctx.client.savedQueries.retrieve(id);
-    } catch (err) {
-      if ((err as { status?: number }).status === 404) return undefined;
-      throw err;
-    }
+    const view = await unlessGone(ctx.client.savedQueries.retrieve(id));
+    if (!view) return undefined;
     if (view.deleted) return undefined;
     const inputs = reportedInputs(state, view);
     return { inputs, outputs: toOutputs(inputs, view) };
