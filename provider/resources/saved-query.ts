@@ -170,7 +170,13 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
         view = await ctx.client.savedQueries.update(id, body);
       } catch (err) {
         if (!(err instanceof BadRequestError && MODIFIED_ELSEWHERE.test(err.detail))) throw err;
-        if (!news.overwriteRemoteChanges) {
+        // Our own PATCH may have been applied before its response was lost: the client's retry then carries a stale
+        // history id. If PostHog already holds exactly what we asked for, that is success, not a conflict.
+        const current = await ctx.client.savedQueries.retrieve(id);
+        const applied = current.name === news.name && normalizeHogQL(current.query?.query ?? "") === normalizeHogQL(news.query);
+        if (applied) {
+          view = current;
+        } else if (!news.overwriteRemoteChanges) {
           throw new ResourceOperationError(
             ctx.label,
             "update",
@@ -179,10 +185,10 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
                 "Run `pulumi refresh` to see and accept the remote change, or set overwriteRemoteChanges: true to overwrite it.",
             ),
           );
+        } else {
+          ctx.warn("overwriting a query edited outside Pulumi (overwriteRemoteChanges)");
+          view = await ctx.client.savedQueries.update(id, { ...body, edited_history_id: current.latest_history_id == null ? null : String(current.latest_history_id) });
         }
-        ctx.warn("overwriting a query edited outside Pulumi (overwriteRemoteChanges)");
-        const current = await ctx.client.savedQueries.retrieve(id);
-        view = await ctx.client.savedQueries.update(id, { ...body, edited_history_id: current.latest_history_id == null ? null : String(current.latest_history_id) });
       }
     }
     if (changed.has("materialized") || changed.has("syncFrequency")) {

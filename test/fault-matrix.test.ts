@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PostHogClient } from "../provider/client";
+import { toDynamicProvider, type LifecycleServices } from "../provider/resource/lifecycle";
+import { savedQueryDefinition } from "../provider/resources/saved-query";
+import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
+import { startEmulator, type Emulator, type Fault } from "./emulator";
+
+/*
+ * Fault matrix at the lifecycle level (fast): each operation of each resource under each injected fault, then the
+ * final truth is checked against the emulator — succeeded exactly once, or failed with a clear error and left no
+ * duplicate and no orphan.
+ */
+let em: Emulator;
+let client: PostHogClient;
+const services = (): LifecycleServices => ({
+  context: (_o, label) => ({ client, connection: { host: em.url, projectId: "1" }, label, progress: () => undefined, warn: () => undefined }),
+  warn: () => undefined,
+});
+const totals = { cells: 0, duplicates: 0, orphans: 0 };
+
+beforeAll(async () => {
+  em = await startEmulator({ syncDurationMs: 1 });
+  client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, timeoutMs: 2_000 });
+});
+afterAll(async () => {
+  console.log(`fault matrix: ${totals.cells} cells, ${totals.duplicates} duplicates, ${totals.orphans} orphans`);
+  await client.close();
+  await em.close();
+});
+beforeEach(() => em.clearFaults());
+
+const throttled: Fault = { kind: "status", status: 429, headers: { "retry-after": "0" }, body: { type: "throttled_error", code: "throttled", detail: "Request was throttled. Expected available in 0 seconds.", attr: null } };
+const status = (s: number): Fault => ({ kind: "status", status: s, body: { type: "server_error", code: "error", detail: `injected ${s}`, attr: null } });
+// "retried" faults must end in success; "fatal" ones in a clear error (the server did not act).
+const FAULTS: Array<[string, Fault, "retried" | "fatal" | "committed"]> = [
+  ["429", throttled, "retried"],
+  ["500", status(500), "fatal"],
+  ["502", status(502), "retried"],
+  ["503", status(503), "retried"],
+  ["504", status(504), "retried"],
+  ["reset", { kind: "reset" }, "retried"],
+  ["commit-then-drop", { kind: "commit-then-drop" }, "committed"],
+];
+
+const RESOURCES = {
+  SavedQuery: {
+    def: savedQueryDefinition,
+    inputs: (n: number) => ({ name: `fm_view_${n}`, query: "select event from events" }),
+    change: (i: Record<string, unknown>) => ({ ...i, query: "select timestamp from events" }),
+    collection: "/warehouse_saved_queries/",
+    liveCount: (n: number) => em.state.views.filter((v) => !v.deleted && v.name === `fm_view_${n}`).length,
+    remoteChanged: (id: string) => em.state.views.find((v) => v.id === id)?.query.query === "select timestamp from events",
+  },
+  ExternalDataSource: {
+    def: externalDataSourceDefinition,
+    inputs: (n: number) => ({ sourceType: "Hubspot", prefix: `fm${n}_`, jobInputs: { hubspot_integration_id: 1 } }),
+    change: (i: Record<string, unknown>) => ({ ...i, description: "changed" }),
+    collection: "/external_data_sources/",
+    liveCount: (n: number) => em.state.sources.filter((s) => !s.deleted && s.prefix === `fm${n}_`).length,
+    remoteChanged: (id: string) => em.state.sources.find((s) => s.id === id)?.description === "changed",
+  },
+};
+
+let n = 0;
+describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
+  const provider = () => toDynamicProvider(r.def, services());
+
+  it.each(FAULTS)("create under %s", async (_name, fault, kind) => {
+    const i = ++n;
+    em.addFault({ method: "POST", path: r.collection, fault, times: 1 });
+    // A POST that may have reached PostHog is never re-sent; only 429 (PostHog did nothing) is retried.
+    const outcome = await provider().create!(r.inputs(i)).then(() => "ok", (e: Error) => e.message);
+    totals.cells++;
+    const live = r.liveCount(i);
+    if (live > 1) totals.duplicates++;
+    if (kind === "retried" && fault.kind === "status" && fault.status === 429) expect(outcome).toBe("ok");
+    if (kind === "committed") expect(outcome).toBe("ok");
+    if (outcome === "ok") expect(live).toBe(1);
+    else {
+      expect(outcome).toMatch(/create failed: .*(injected|connection failed|socket)/i);
+      if (live !== 0) totals.orphans++;
+      expect(live).toBe(0);
+    }
+  });
+
+  it.each(FAULTS)("update under %s", async (_name, fault, kind) => {
+    const i = ++n;
+    const created = await provider().create!(r.inputs(i));
+    em.addFault({ method: "PATCH", path: created.id, fault, times: 1 });
+    const outcome = await provider().update!(created.id, created.outs, r.change(r.inputs(i))).then(() => "ok", (e: Error) => e.message);
+    totals.cells++;
+    if (kind === "fatal") {
+      expect(outcome).toMatch(/update failed: .*500/);
+      expect(r.remoteChanged(created.id)).toBe(false);
+    } else {
+      expect(outcome).toBe("ok");
+      expect(r.remoteChanged(created.id)).toBe(true);
+    }
+  });
+
+  it.each(FAULTS)("delete under %s", async (_name, fault, kind) => {
+    const i = ++n;
+    const created = await provider().create!(r.inputs(i));
+    em.addFault({ method: "DELETE", path: created.id, fault, times: 1 });
+    const outcome = await provider().delete!(created.id, created.outs).then(() => "ok", (e: Error) => e.message);
+    totals.cells++;
+    if (kind === "fatal") {
+      expect(outcome).toMatch(/delete failed: .*500/);
+      expect(r.liveCount(i)).toBe(1);
+    } else {
+      expect(outcome).toBe("ok");
+      expect(r.liveCount(i)).toBe(0);
+    }
+  });
+
+  it.each(FAULTS)("read under %s", async (_name, fault, kind) => {
+    const i = ++n;
+    const created = await provider().create!(r.inputs(i));
+    em.addFault({ method: "GET", path: created.id, fault, times: 1 });
+    const outcome = await provider().read!(created.id, created.outs).then((res) => res.id, (e: Error) => e.message);
+    totals.cells++;
+    expect(outcome).toEqual(kind === "fatal" ? expect.stringMatching(/read of .* failed: .*500/) : created.id);
+  });
+});
