@@ -40,6 +40,8 @@ const FAULTS: Array<[string, Fault, "retried" | "fatal" | "committed"]> = [
   ["504", status(504), "retried"],
   ["reset", { kind: "reset" }, "retried"],
   ["commit-then-drop", { kind: "commit-then-drop" }, "committed"],
+  // PostHog answers after our time-out: the write happens, we see a time-out.
+  ["delay past the client time-out", { kind: "delay", ms: 2_500 }, "committed"],
 ];
 
 const RESOURCES = {

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { PostHogConnectionError, type ExternalDataSource as ApiSource } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
+import { findAfterAmbiguousCreate } from "../resource/reconcile";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { AdoptionMismatchError, PartialFailureError } from "../resource/errors";
 import { providerOf, registrationProps, secretizePaths, TYPE_MODULE } from "../resource/program-side";
@@ -259,7 +260,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     } catch (err) {
       if (!(err instanceof PostHogConnectionError && err.mayHaveSucceeded)) throw err;
       ctx.progress("create response lost; looking for the source by type and prefix");
-      const found = await findByTypeAndPrefix(ctx, inputs);
+      const found = await findAfterAmbiguousCreate(ctx, () => findByTypeAndPrefix(ctx, inputs));
       if (!found) throw err;
       id = found.id;
     }

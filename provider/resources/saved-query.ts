@@ -4,6 +4,7 @@ import { z } from "zod";
 import { BadRequestError, PostHogConnectionError, type SavedQuery as ApiView } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
+import { findAfterAmbiguousCreate } from "../resource/reconcile";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { AdoptionMismatchError, ResourceOperationError } from "../resource/errors";
 import { providerOf, registrationProps, TYPE_MODULE } from "../resource/program-side";
@@ -126,7 +127,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
       const ambiguous = (err instanceof PostHogConnectionError && err.mayHaveSucceeded) || (err instanceof BadRequestError && MODIFIED_ELSEWHERE.test(err.detail));
       if (!ambiguous) throw err;
       ctx.progress("create response lost; looking the view up by name");
-      const existing = await findByName(ctx, inputs.name);
+      const existing = await findAfterAmbiguousCreate(ctx, () => findByName(ctx, inputs.name));
       if (!existing) throw err;
       if (normalizeHogQL(existing.query?.query ?? "") !== normalizeHogQL(inputs.query)) {
         throw new Error(`a view named ${inputs.name} already exists (id ${existing.id}) with another query; set adoptId: "${existing.id}" to manage it`);
