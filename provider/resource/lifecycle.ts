@@ -4,6 +4,7 @@ import type { ConnectionOverrides } from "../config";
 import { checkInputs } from "./check";
 import type { AnyResourceDefinition, OperationContext } from "./definition";
 import { diffProperties } from "./diff";
+import { diffNote, formatDiffNote } from "./diff-note";
 import { PartialFailureError, ResourceOperationError } from "./errors";
 import { compact } from "./values";
 
@@ -13,6 +14,8 @@ const PROVIDER_KEY = "__provider";
 export interface LifecycleServices {
   context(overrides: ConnectionOverrides, label: string): OperationContext;
   warn(message: string): void;
+  /** Machine-readable notes for tools reading the event stream (see diff-note.ts); users see them only with -v. */
+  debug?(message: string): void;
 }
 
 type Props = Record<string, unknown>;
@@ -55,8 +58,9 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       return { inputs: compact(outcome.value) };
     },
 
-    async diff(_id: string, olds: Props, news: Props) {
+    async diff(id: string, olds: Props, news: Props) {
       const changes = diffProperties(olds, news, def.diff);
+      if (changes.length > 0) services.debug?.(formatDiffNote(diffNote(id, olds, news, changes)));
       const replaces = changes.filter((c) => c.replace).map((c) => c.property);
       return {
         changes: changes.length > 0,

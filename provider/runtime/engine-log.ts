@@ -9,6 +9,7 @@ import type * as grpcTypes from "@grpc/grpc-js";
 export interface ProgressSink {
   info(message: string, urn?: string): void;
   warn(message: string, urn?: string): void;
+  debug(message: string, urn?: string): void;
 }
 
 interface EngineModules {
@@ -21,7 +22,7 @@ interface EngineModules {
       setUrn(u: string): void;
       setEphemeral(e: boolean): void;
     };
-    LogSeverity: { INFO: number; WARNING: number };
+    LogSeverity: { DEBUG: number; INFO: number; WARNING: number };
   };
 }
 
@@ -50,9 +51,10 @@ function connect(): EngineModules | null {
   return engine;
 }
 
-function send(severity: "INFO" | "WARNING", message: string, urn?: string): void {
+function send(severity: "DEBUG" | "INFO" | "WARNING", message: string, urn?: string): void {
   const e = connect();
   if (!e) {
+    if (severity === "DEBUG") return;
     process.stderr.write(`${severity === "WARNING" ? "warning: " : ""}${message}\n`);
     return;
   }
@@ -68,4 +70,5 @@ function send(severity: "INFO" | "WARNING", message: string, urn?: string): void
 export const engineLog: ProgressSink = {
   info: (message, urn) => send("INFO", message, urn),
   warn: (message, urn) => send("WARNING", message, urn),
+  debug: (message, urn) => send("DEBUG", message, urn),
 };

@@ -42,6 +42,7 @@ const services: LifecycleServices = {
     };
   },
   warn: (message) => engineLog.warn(message),
+  debug: (message) => engineLog.debug(message),
 };
 
 export function configure(req: { config: ConfigSource }): void {

@@ -35,7 +35,6 @@ export function engineEnv(scratch: string, extra: Record<string, string> = {}): 
     PULUMI_CONFIG_PASSPHRASE: "engine-harness-passphrase",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_SKIP_CONFIRMATIONS: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     ...extra,

@@ -1,0 +1,29 @@
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { resolveConnection, type ProviderConfig } from "../provider/config";
+import { UsageError } from "./options";
+import { inlineProgram, resolveMain } from "./program-loader";
+
+export interface StackTarget {
+  cwd: string;
+  stack?: string | undefined;
+}
+
+/**
+ * The user's stack, exactly as `pulumi` in that folder would see it (Pulumi.yaml, Pulumi.<stack>.yaml, the
+ * backend and passphrase from the environment), with its program run inline (program-loader.ts).
+ */
+export async function openStack(target: StackTarget): Promise<Stack> {
+  const probe = await LocalWorkspace.create({ workDir: target.cwd });
+  const settings = await probe.projectSettings();
+  const stackName = target.stack ?? (await probe.stack())?.name;
+  if (!stackName) throw new UsageError("no stack selected: pass --stack <name>");
+  const program = inlineProgram(resolveMain(target.cwd, settings.main));
+  // PULUMI_SKIP_CONFIRMATIONS would turn into --yes, which `refresh --preview-only` refuses.
+  return LocalWorkspace.selectStack({ stackName, projectName: settings.name, program }, { workDir: target.cwd, envVars: { PULUMI_SKIP_CONFIRMATIONS: "false" } });
+}
+
+/** The PostHog connection the provider would use for this stack: stack config first, then the environment. */
+export async function stackConnection(stack: Stack): Promise<ProviderConfig> {
+  const config = await stack.getAllConfig();
+  return resolveConnection({ get: (key) => config[key]?.value }, process.env);
+}
