@@ -43,6 +43,8 @@ async function stackConfig(cwd: string, stack: string | undefined): Promise<Conf
   return { get: (key) => config[key]?.value };
 }
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 export async function runImport(argv: string[], progress: Progress): Promise<number> {
   const flags = parseCommand(importSpec, argv);
   const connection = resolveConnection(await stackConfig(flags.cwd, flags.stack), process.env, { projectId: flags.project, host: flags.host });
@@ -53,7 +55,7 @@ export async function runImport(argv: string[], progress: Progress): Promise<num
   progress.step(`listing sources in PostHog project ${connection.projectId}`);
   const sources = [];
   for await (const source of client.externalDataSources.list()) sources.push(source);
-  progress.step(`listing views (${sources.length} sources found)`);
+  progress.step(`listing views (${count(sources.length, "source")} found)`);
   const views = [];
   // facts.md: list items omit the query, so each view is fetched.
   for await (const item of client.savedQueries.list()) if (!item.deleted) views.push(await client.savedQueries.retrieve(item.id));
@@ -65,7 +67,7 @@ export async function runImport(argv: string[], progress: Progress): Promise<num
   if (!existsSync(projectFile)) writeFileSync(projectFile, `name: posthog-warehouse\nruntime: nodejs\nmain: ${flags.file}\n`);
 
   const lines = [
-    `Wrote ${target}: ${sources.length} sources and ${views.length} views to adopt.`,
+    `Wrote ${target}: ${count(sources.length, "source")} and ${count(views.length, "view")} to adopt.`,
     ...(program.secrets.length > 0 ? ["", "PostHog never returns secrets; set these before `pulumi up`:", ...program.secrets.map((s) => `  pulumi config set --secret ${s.key} <value>   # ${s.resource}: ${s.path}`)] : []),
     "",
     "Then `pulumi up` adopts them (reads only, no change in PostHog) and `pulumi preview` shows no change.",

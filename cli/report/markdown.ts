@@ -22,7 +22,8 @@ function propertyTable(properties: PropertyReport[], beforeLabel: string, afterL
     }
   }
   for (const p of properties.filter((x) => x.textDiff)) {
-    lines.push("", `\`${p.path}\` ${p.change}${p.replaces ? " (forces replacement)" : ""}:`, "", "```diff", p.textDiff!, "```");
+    if (lines.length > 0) lines.push("");
+    lines.push(`\`${p.path}\` ${p.change}${p.replaces ? " (forces replacement)" : ""}:`, "", "```diff", p.textDiff!, "```");
   }
   return lines;
 }

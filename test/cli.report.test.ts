@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { secretSlots } from "../cli/import/secret-slots";
+import { compareProperties } from "../cli/report/properties";
+import { displayValue } from "../cli/report/values";
+import { changedLeafPaths, diffNote, formatDiffNote, parseDiffNote } from "../provider/resource/diff-note";
+
+const SECRET = (ciphertext = "[secret]") => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext });
+
+describe("diff notes (provider side)", () => {
+  it("name changed leaf paths and never carry a value", () => {
+    const olds = { jobInputs: { auth_method: { selection: "api_key", stripe_secret_key: "sk_old_value" }, stripe_account_id: "a" }, description: "x" };
+    const news = { jobInputs: { auth_method: { selection: "api_key", stripe_secret_key: "sk_new_value" }, stripe_account_id: "a" }, description: "y" };
+    const note = diffNote("id1", olds, news, [
+      { property: "jobInputs", kind: "update", replace: false },
+      { property: "description", kind: "update", replace: false },
+    ]);
+    expect(note.changes).toEqual([
+      { path: ["jobInputs", "auth_method", "stripe_secret_key"], replace: false },
+      { path: ["description"], replace: false },
+    ]);
+    const text = formatDiffNote(note);
+    expect(text).not.toContain("sk_old_value");
+    expect(text).not.toContain("sk_new_value");
+    expect(parseDiffNote(`some prefix ${text}`)).toEqual(note);
+    expect(parseDiffNote("posthog-warehouse diff {not json")).toBeUndefined();
+  });
+
+  it("treat arrays as leaves and absent as undefined", () => {
+    expect(changedLeafPaths({ a: [1, 2] }, { a: [1, 3] })).toEqual([["a"]]);
+    expect(changedLeafPaths({ a: null }, {})).toEqual([]);
+  });
+});
+
+describe("report values", () => {
+  it("show every secret as [secret], engine-marked or secret-named", () => {
+    expect(displayValue({ password: "hunter2", nested: { token: 42, ok: "v" }, marked: SECRET("hunter3") })).toEqual({
+      password: "[secret]",
+      nested: { token: "[secret]", ok: "v" },
+      marked: "[secret]",
+    });
+  });
+
+  it("list a secret as changed only when the provider's note says so, and never with a value", () => {
+    const before = { jobInputs: { key: SECRET() }, description: "a" };
+    const after = { jobInputs: { key: SECRET() }, description: "b" };
+    expect(compareProperties(before, after)).toEqual([
+      { path: "description", change: "changed", secret: false, before: "a", after: "b" },
+      { path: "jobInputs.key", change: "unchanged", secret: true },
+    ]);
+    const note = { id: "x", changes: [{ path: ["jobInputs", "key"], replace: false }] };
+    expect(compareProperties(before, after, note)).toEqual([{ path: "jobInputs.key", change: "changed", secret: true }]);
+  });
+
+  it("give long or multi-line text a unified diff", () => {
+    const [query] = compareProperties({ query: "select a\nfrom t" }, { query: "select a, b\nfrom t" });
+    expect(query!.textDiff).toBe("@@ -1,2 +1,2 @@\n-select a\n+select a, b\n from t");
+  });
+});
+
+describe("import secret slots", () => {
+  it("ask for the secrets a type needs, not alternatives or optional ones", () => {
+    expect(secretSlots("Stripe", { stripe_account_id: "a", auth_method: { selection: "api_key" } })).toEqual([{ path: ["auth_method", "stripe_secret_key"], object: false }]);
+    expect(secretSlots("Stripe", { stripe_account_id: "a" })).toEqual([{ path: ["stripe_secret_key"], object: false }]);
+    const pg = { host: "h", port: 5432, database: "d", user: "u", schema: "public", ssh_tunnel: { enabled: true, host: "b", port: 22, auth: { selection: "keypair", username: "u" } } };
+    expect(secretSlots("Postgres", pg)).toEqual([{ path: ["password"], object: false }]);
+    expect(secretSlots("BigQuery", { dataset_id: "d" })).toEqual([{ path: ["key_file"], object: true }]);
+    expect(secretSlots("Vitally", { domain: "x" })).toEqual([]);
+  });
+});
