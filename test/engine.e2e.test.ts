@@ -4,15 +4,17 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pulumiBinDir } from "./harness/engine-env";
+import { pulumiBinDir, REPO_ROOT } from "./harness/engine-env";
 import { TestStack } from "./harness/stack";
 
+// A plain dynamic provider that is not part of the package: loaded by absolute path from the build.
+const FIXTURE = path.join(REPO_ROOT, "dist", "test", "harness", "file-provider.js");
 const provider: pulumi.dynamic.ResourceProvider = {
-  create: (i) => require("pulumi-posthog-warehouse/dist/test/harness/file-provider.js").fileProvider.create(i),
-  diff: (id, o, n) => require("pulumi-posthog-warehouse/dist/test/harness/file-provider.js").fileProvider.diff(id, o, n),
-  read: (id, p) => require("pulumi-posthog-warehouse/dist/test/harness/file-provider.js").fileProvider.read(id, p),
-  update: (id, o, n) => require("pulumi-posthog-warehouse/dist/test/harness/file-provider.js").fileProvider.update(id, o, n),
-  delete: (id, p) => require("pulumi-posthog-warehouse/dist/test/harness/file-provider.js").fileProvider.delete(id, p),
+  create: (i) => require(FIXTURE).fileProvider.create(i),
+  diff: (id, o, n) => require(FIXTURE).fileProvider.diff(id, o, n),
+  read: (id, p) => require(FIXTURE).fileProvider.read(id, p),
+  update: (id, o, n) => require(FIXTURE).fileProvider.update(id, o, n),
+  delete: (id, p) => require(FIXTURE).fileProvider.delete(id, p),
 };
 
 class FileThing extends pulumi.dynamic.Resource {

@@ -7,11 +7,25 @@ export const TYPE_MODULE = "posthog-warehouse";
 
 const providers = new Map<ResourceTypeName, pulumi.dynamic.ResourceProvider>();
 
+/*
+ * Pulumi's closure serializer writes an object that is the `module.exports` of a module under node_modules as
+ * `require("<package path>")` instead of serializing its contents. So where this package is installed (a user's
+ * project, and this repo's own node_modules copy: scripts/install-self.js), each type's provider is the exports
+ * object of runtime/providers/<type>.js, and `__provider` is a few hundred bytes: one require of that file. Loaded from anywhere else (a source checkout, a bundler), the serializer would copy the
+ * whole implementation by value, so the thin provider (thin-provider.ts, ~2.3 KB) stands in.
+ */
+const INSTALLED = /[\\/]node_modules[\\/]/.test(__filename);
+
+function kebab(type: string): string {
+  return type.replace(/[A-Z]/g, (c, at: number) => `${at > 0 ? "-" : ""}${c.toLowerCase()}`);
+}
+
 /** One provider object per type, so Pulumi serializes it once per program run (it caches by object identity). */
 export function providerOf(type: ResourceTypeName): pulumi.dynamic.ResourceProvider {
   let provider = providers.get(type);
   if (!provider) {
-    provider = thinProvider(type);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is chosen by type at run time
+    provider = INSTALLED ? (require(`../runtime/providers/${kebab(type)}`) as pulumi.dynamic.ResourceProvider) : thinProvider(type);
     providers.set(type, provider);
   }
   return provider;

@@ -54,7 +54,8 @@ export function providerFor(type: ResourceTypeName): pulumi.dynamic.ResourceProv
   if (!provider) {
     const def: AnyResourceDefinition | undefined = definitions[type];
     if (!def) throw new Error(`pulumi-posthog-warehouse: unknown resource type ${type}`);
-    provider = toDynamicProvider(def, services);
+    // Served directly (runtime/providers/*), the provider receives the stack config through its own configure.
+    provider = { ...toDynamicProvider(def, services), configure: async (req: { config: ConfigSource }) => configure(req) };
     providers.set(type, provider);
   }
   return provider;

@@ -11,7 +11,7 @@ import type { ResourceTypeName } from "../resources/registry";
 // Everything inside is serialized by value (comments included, so they stay out here): it must not use imports or
 // outer variables other than `type`.
 export function thinProvider(type: ResourceTypeName): pulumi.dynamic.ResourceProvider {
-  const rt = () => require("pulumi-posthog-warehouse/runtime");
+  const rt = () => require("pulumi-posthog-warehouse/dist/provider/runtime/runtime.js");
   return {
     configure: async (r) => rt().configure(r),
     check: (o, n) => rt().providerFor(type).check(o, n),

@@ -50,6 +50,6 @@ export function makeWorkDir(projectName: string): string {
   writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${projectName}\nruntime: nodejs\n`);
   mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
   symlinkSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi"), path.join(dir, "node_modules", "@pulumi", "pulumi"), "dir");
-  symlinkSync(REPO_ROOT, path.join(dir, "node_modules", "pulumi-posthog-warehouse"), "dir");
+  symlinkSync(path.join(REPO_ROOT, "node_modules", "pulumi-posthog-warehouse"), path.join(dir, "node_modules", "pulumi-posthog-warehouse"), "dir");
   return dir;
 }
