@@ -1,14 +1,29 @@
 /**
  * `npm run bench`: N views under the real engine against the emulator. Prints one JSON document: serialized provider
- * and state bytes per resource, API calls per operation, and wall times beside a floor (latency × calls that must be
- * made, serialized by the engine's parallelism) so the ratio shows the overhead.
+ * and state bytes per resource, API calls per operation, wall times beside the floor for the same API work, and the
+ * peak RSS of the dynamic-provider process.
+ *
+ * The floor of an operation is what its API calls alone must take (floor.ts): max(latency × ceil(calls ÷
+ * parallelism), the wait PostHog's rate limits force given the calls made before), where parallelism is the smaller
+ * of the engine's default (GOMAXPROCS × 4) and the client's connection limit (8). The emulator runs with PostHog's
+ * limits. The engine's own cost of an operation (an `up` of an empty program) is measured and printed beside it.
  */
+import { availableParallelism } from "node:os";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { startEmulator } from "../test/emulator";
+import { REPO_ROOT } from "../test/harness/engine-env";
 import { TestStack } from "../test/harness/stack";
-import { SavedQuery } from "../provider";
+import { floorMs, rateLimitBoundMs } from "./floor";
+import { ProviderRssSampler } from "./provider-rss";
 
-const LATENCY_MS = 5;
-const PARALLEL = 10; // the Automation API's default parallelism is unbounded; the engine's default is 10 per step wave
+// The package as a user's project loads it (the copy `npm run build` installs into node_modules), so the serialized
+// provider is the one users get.
+const { SavedQuery } = createRequire(path.join(REPO_ROOT, "node_modules", "index.js"))("pulumi-posthog-warehouse") as typeof import("../provider");
+
+const CLIENT_CONNECTIONS = 8;
+const POSTHOG_RATE = { perMinute: 480, perHour: 4800 };
+const PARALLEL = Math.min(availableParallelism() * 4, CLIENT_CONNECTIONS);
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();
@@ -16,39 +31,73 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [result, Math.round(performance.now() - start)];
 }
 
-async function run(n: number) {
-  const emulator = await startEmulator({ latencyMs: LATENCY_MS });
-  const program = (suffix: string) => async () => {
-    for (let i = 0; i < n; i++) new SavedQuery(`v${i}`, { name: `bench_view_${i}`, query: `select event${suffix} from events` });
-  };
-  const stack = await TestStack.create({
-    program: program(""),
-    log: emulator,
-    projectName: "bench",
-    config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: emulator.apiKey, secret: true }, "posthog:projectId": { value: "1" } },
-  });
+const config = (emulator: { url: string; apiKey: string }) => ({
+  "posthog:host": { value: emulator.url },
+  "posthog:apiKey": { value: emulator.apiKey, secret: true },
+  "posthog:projectId": { value: "1" },
+});
+
+/** The engine's fixed cost of one `up` through this harness: a program with no resource, so no API call. */
+async function engineFixedCostMs(): Promise<number> {
+  const emulator = await startEmulator();
+  const stack = await TestStack.create({ program: async () => undefined, projectName: "bench-empty", config: config(emulator) });
   try {
-    const [up, upMs] = await timed(() => stack.up());
+    await stack.up();
+    const [, ms] = await timed(() => stack.up());
+    return ms;
+  } finally {
+    await stack.dispose();
+    await emulator.close();
+  }
+}
+
+async function run(n: number, latencyMs: number) {
+  const emulator = await startEmulator({ latencyMs, rateLimit: POSTHOG_RATE });
+  const program = (changed: number) => async () => {
+    for (let i = 0; i < n; i++) new SavedQuery(`v${i}`, { name: `bench_view_${i}`, query: i === changed ? "select event, timestamp from events" : "select event from events" });
+  };
+  const stack = await TestStack.create({ program: program(-1), log: emulator, projectName: "bench", config: config(emulator) });
+  const rss = new ProviderRssSampler();
+  const peaks: Array<number | null> = [];
+  const floors: number[] = [];
+  const measured = async <T extends { requests: Array<{ status: number }> }>(fn: () => Promise<T>): Promise<[T, number]> => {
+    const start = Date.now();
+    const prior = emulator.requests.filter((r) => r.status !== 429).map((r) => r.at);
+    rss.start();
+    try {
+      const [result, ms] = await timed(fn);
+      const calls = result.requests.filter((r) => r.status !== 429).length;
+      floors.push(floorMs(calls, latencyMs, PARALLEL, rateLimitBoundMs(prior, start, calls, POSTHOG_RATE)));
+      return [result, ms];
+    } finally {
+      peaks.push(rss.stop());
+    }
+  };
+  try {
+    const [up, upMs] = await measured(() => stack.up());
     const state = JSON.parse(stack.rawState()) as { checkpoint: { latest: { resources: Array<{ type: string; inputs: { __provider?: string } }> } } };
     const views = state.checkpoint.latest.resources.filter((r) => r.type.endsWith("SavedQuery"));
     const providerBytes = views[0]?.inputs.__provider?.length ?? 0;
     const stateBytes = Math.round(stack.rawState().length / n);
-    const [preview, previewMs] = await timed(() => stack.preview());
-    const [noopUp] = await timed(() => stack.up());
-    const [refresh, refreshMs] = await timed(() => stack.refresh());
-    stack.setProgram(async () => {
-      for (let i = 0; i < n; i++) new SavedQuery(`v${i}`, { name: `bench_view_${i}`, query: i === 0 ? "select event, timestamp from events" : "select event from events" });
-    });
-    const [oneUpdate] = await timed(() => stack.up());
-    const [destroy, destroyMs] = await timed(() => stack.destroy());
-    const floor = (calls: number) => Math.round((calls * LATENCY_MS) / PARALLEL);
+    const [preview, previewMs] = await measured(() => stack.preview());
+    const [noopUp] = await measured(() => stack.up());
+    const [refresh, refreshMs] = await measured(() => stack.refresh());
+    stack.setProgram(program(0));
+    const [oneUpdate] = await measured(() => stack.up());
+    const [destroy, destroyMs] = await measured(() => stack.destroy());
+    const floor = { up: floors[0]!, refresh: floors[3]!, destroy: floors[5]! };
+    const throttled = [up, preview, noopUp, refresh, oneUpdate, destroy].reduce((sum, op) => sum + op.requests.filter((r) => r.status === 429).length, 0);
     return {
       n,
+      emulatorLatencyMs: latencyMs,
       providerBytesPerResource: providerBytes,
       stateBytesPerResource: stateBytes,
       calls: { up: up.requests.length, noopPreview: preview.requests.length, noopUp: noopUp.requests.length, refresh: refresh.requests.length, updateOneProperty: oneUpdate.requests.length, destroy: destroy.requests.length },
+      throttledResponses: throttled,
       wallMs: { up: upMs, noopPreview: previewMs, refresh: refreshMs, destroy: destroyMs },
-      floorMs: { up: floor(up.requests.length), refresh: floor(refresh.requests.length), destroy: floor(destroy.requests.length) },
+      floorMs: floor,
+      ratioToFloor: { up: +(upMs / Math.max(floor.up, 1)).toFixed(2), refresh: +(refreshMs / Math.max(floor.refresh, 1)).toFixed(2), destroy: +(destroyMs / Math.max(floor.destroy, 1)).toFixed(2) },
+      providerPeakRssMb: Math.max(...peaks.map((p) => p ?? 0)) || null,
     };
   } finally {
     await stack.dispose();
@@ -58,9 +107,17 @@ async function run(n: number) {
 
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? "10,50,200").split(",").map(Number);
+  const latencies = (process.env.BENCH_LATENCIES_MS ?? "5,200").split(",").map(Number);
+  const engineMs = await engineFixedCostMs();
   const results = [];
-  for (const n of sizes) results.push(await run(n));
-  console.log(JSON.stringify({ emulatorLatencyMs: LATENCY_MS, engineParallelism: PARALLEL, results }, null, 2));
+  for (const latency of latencies) for (const n of sizes) results.push(await run(n, latency));
+  console.log(
+    JSON.stringify(
+      { parallelism: PARALLEL, clientConnections: CLIENT_CONNECTIONS, rateLimit: POSTHOG_RATE, engineFixedCostMs: { emptyUp: engineMs }, results },
+      null,
+      2,
+    ),
+  );
 }
 
 void main();

@@ -4,6 +4,7 @@ import { toDynamicProvider, type LifecycleServices } from "../provider/resource/
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
 import { startEmulator, type Emulator, type Fault } from "./emulator";
+import { recordTotals } from "./harness/reliability-totals";
 
 /*
  * Fault matrix at the lifecycle level (fast): each operation of each resource under each injected fault, then the
@@ -24,6 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   console.log(`fault matrix: ${totals.cells} cells, ${totals.duplicates} duplicates, ${totals.orphans} orphans`);
+  recordTotals({ faultCells: totals.cells, duplicates: totals.duplicates, orphans: totals.orphans });
   await client.close();
   await em.close();
 });
@@ -52,6 +54,7 @@ const RESOURCES = {
     collection: "/warehouse_saved_queries/",
     liveCount: (n: number) => em.state.views.filter((v) => !v.deleted && v.name === `fm_view_${n}`).length,
     remoteChanged: (id: string) => em.state.views.find((v) => v.id === id)?.query.query === "select timestamp from events",
+    makeRemote: async (n: number) => (await client.savedQueries.create({ name: `fm_view_${n}`, query: { kind: "HogQLQuery", query: "select event from events" } })).view.id,
   },
   ExternalDataSource: {
     def: externalDataSourceDefinition,
@@ -60,6 +63,7 @@ const RESOURCES = {
     collection: "/external_data_sources/",
     liveCount: (n: number) => em.state.sources.filter((s) => !s.deleted && s.prefix === `fm${n}_`).length,
     remoteChanged: (id: string) => em.state.sources.find((s) => s.id === id)?.description === "changed",
+    makeRemote: async (n: number) => (await client.externalDataSources.create({ source_type: "Hubspot", prefix: `fm${n}_`, payload: { hubspot_integration_id: 1 } })).id,
   },
 };
 
@@ -122,5 +126,48 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     const outcome = await provider().read!(created.id, created.outs).then((res) => res.id, (e: Error) => e.message);
     totals.cells++;
     expect(outcome).toEqual(kind === "fatal" ? expect.stringMatching(/read of .* failed: .*500/) : created.id);
+  });
+
+  it.each(FAULTS)("adoption under %s", async (_name, fault, kind) => {
+    const i = ++n;
+    const id = await r.makeRemote(i);
+    em.addFault({ method: "GET", path: id, fault, times: 1 });
+    const outcome = await provider().create!({ ...r.inputs(i), adoptId: id }).then((res) => res.id, (e: Error) => e.message);
+    totals.cells++;
+    const live = r.liveCount(i);
+    if (live > 1) totals.duplicates++;
+    // Adoption only reads: a lost or failed GET is retried, and nothing is ever created.
+    expect(live).toBe(1);
+    expect(outcome).toEqual(kind === "fatal" ? expect.stringMatching(/adopting .* failed: .*500/) : id);
+  });
+});
+
+describe("ExternalDataSource post-update hook (reload)", () => {
+  const provider = () => toDynamicProvider(externalDataSourceDefinition, services());
+
+  it.each(FAULTS)("reload under %s: the PATCH stands, and a failed hook alone is retried by the next update", async (_name, fault, kind) => {
+    const i = ++n;
+    const inputs = { sourceType: "Hubspot", prefix: `fh${i}_`, jobInputs: { hubspot_integration_id: 1 }, reload: "onChange" };
+    const created = await provider().create!(inputs);
+    em.addFault({ method: "POST", path: `${created.id}/reload/`, fault, times: 1 });
+    const news = { ...inputs, description: "changed" };
+    const first = await provider().update!(created.id, created.outs, news).then(
+      () => undefined,
+      (e: Error & { properties?: Record<string, unknown> }) => e,
+    );
+    totals.cells++;
+    expect(em.state.sources.find((s) => s.id === created.id)?.description).toBe("changed");
+    if (kind === "retried" && fault.kind === "status" && fault.status === 429) expect(first).toBeUndefined();
+    if (kind === "fatal") expect(first).toBeInstanceOf(Error);
+    if (first) {
+      expect(first.message).toMatch(/update applied, hook reload failed/);
+      expect(first.properties).toMatchObject({ description: "changed", pendingHooks: ["reload"] });
+      em.clearRequests();
+      await provider().update!(created.id, first.properties!, news);
+      const calls = em.requests.map((q) => `${q.method} ${q.path.replace(created.id, "<id>")}`);
+      expect(calls.filter((c) => c.startsWith("PATCH"))).toEqual([]);
+      expect(calls.filter((c) => c.startsWith("POST"))).toEqual(["POST /api/environments/1/external_data_sources/<id>/reload/"]);
+    }
+    expect(em.state.sources.filter((s) => !s.deleted && s.prefix === `fh${i}_`)).toHaveLength(1);
   });
 });

@@ -1,7 +1,12 @@
 import type { Reporter, TestModule } from "vitest/node";
+import { readTotals, resetTotals } from "./harness/reliability-totals";
 
-/** Prints the plain closing line CI reads ("N passed, N failed, N skipped"). */
+/** Prints the plain closing lines CI reads: the reliability totals, then "N passed, N failed, N skipped". */
 export default class SummaryReporter implements Reporter {
+  onInit(): void {
+    resetTotals();
+  }
+
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const mod of modules) {
@@ -12,6 +17,11 @@ export default class SummaryReporter implements Reporter {
         else counts.skipped++;
       }
     }
-    process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    const t = readTotals();
+    process.stdout.write(
+      `\nreliability: ${t.faultCells} fault cells, ${t.duplicates} duplicates, ${t.orphans} orphans; ` +
+        `${t.secretSearches} canary searches, ${t.secretHits} plaintext secret hits\n`,
+    );
+    process.stdout.write(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }
 }

@@ -201,12 +201,8 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
   },
 
   async delete(ctx, id) {
-    try {
-      const { descendants } = await ctx.client.savedQueries.descendants(id);
-      if (descendants.length > 0) ctx.warn(`deleting a view other views depend on: ${descendants.join(", ")}`);
-    } catch {
-      // Dependents are advisory; an older server without the action must not block the delete.
-    }
+    // One call: a `descendants` look-up first would only warn (PostHog deletes the view either way) and would double
+    // a destroy's API calls against the rate limit.
     await ctx.client.savedQueries.delete(id);
   },
 };
