@@ -47,6 +47,8 @@ export interface Emulator {
   addFault(rule: FaultRule): void;
   clearFaults(): void;
   addUpstreamTable(sourceId: string, table: string): void;
+  /** Counts `count` requests made `agoMs` ago against the rate limit: other work sharing the key's budget. */
+  spendRateBudget(count: number, agoMs: number): void;
   close(): Promise<void>;
 }
 
@@ -197,6 +199,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     addFault: (rule) => faults.push({ ...rule, left: rule.times ?? 1 }),
     clearFaults: () => void (faults = []),
     addUpstreamTable: (sourceId, table) => state.sources.find((s) => s.id === sourceId)?.upstream_tables.push(table),
+    spendRateBudget: (count, agoMs) => {
+      const at = Date.now() - agoMs;
+      hits.push(...Array.from({ length: count }, () => at));
+      hits.sort((a, b) => a - b);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
