@@ -29,6 +29,9 @@ async function main(): Promise<void> {
     process.stdout.write(up.stdout);
     console.log("outputs:", JSON.stringify(Object.fromEntries(Object.entries(up.result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2));
     console.log(`API calls: ${up.requests.length} (${up.requests.map((r) => `${r.method} ${r.status}`).join(", ")})`);
+    const state = JSON.parse(stack.rawState()) as { checkpoint: { latest: { resources: Array<{ inputs?: { __provider?: string } }> } } };
+    const sizes = state.checkpoint.latest.resources.flatMap((r) => (r.inputs?.__provider ? [r.inputs.__provider.length] : []));
+    console.log(`state: ${stack.rawState().length} bytes; __provider per resource: ${[...new Set(sizes)].join(" / ")} bytes (one require of the installed package)`);
     console.log("PostHog now holds:");
     for (const s of emulator.state.sources.filter((x) => !x.deleted)) console.log(`  source ${s.source_type} prefix=${s.prefix} tables=${s.schemas.filter((r) => r.should_sync).map((r) => r.name).join(",")}`);
     for (const v of emulator.state.views.filter((x) => !x.deleted)) console.log(`  view ${v.name}: ${v.query.query}`);

@@ -196,11 +196,13 @@ describe("import", () => {
     expect(keys.sort()).toEqual(["mysqlShopPassword", "postgresAppPassword", "stripeEuAuthMethodStripeSecretKey", "stripeUsStripeSecretKey", "zendeskSupportApiKey"]);
 
     emulator.clearRequests();
+    // The secrets set for adoption are canaries too.
+    const adoptionCanaries = keys.map((k) => `adopt-canary-${k}-71f3`);
     const config: Record<string, { value: string; secret?: boolean }> = {
       "posthog:host": { value: emulator.url },
       "posthog:apiKey": { value: API_KEY, secret: true },
       "posthog:projectId": { value: "1" },
-      ...Object.fromEntries(keys.map((k) => [k, { value: `value-of-${k}`, secret: true }])),
+      ...Object.fromEntries(keys.map((k, i) => [k, { value: adoptionCanaries[i]!, secret: true }])),
     };
     const adopted = await project.op("up", "imported", config);
     expect(adopted).toEqual({ create: 13 });
@@ -212,5 +214,14 @@ describe("import", () => {
     expect(plan.code).toBe(0);
     const report = JSON.parse(readFileSync(path.join(project.dir, "plan.json"), "utf8")) as PlanReport;
     expect(report.summary).toEqual({ create: 0, adopt: 0, update: 0, replace: 0, delete: 0, same: 12 });
+
+    // The state as stored: each resource's __provider is one require of the installed package, and no secret is
+    // in plaintext (adoption secrets, the API key, the sources' own secrets).
+    const state = project.rawState("imported");
+    const providers = new Set([...state.matchAll(/"__provider":\s*"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!));
+    expect(providers.size).toBe(2); // one per resource type
+    expect([...providers].every((p) => p.length <= 2048 && p.includes("runtime/providers/"))).toBe(true);
+    const hits = canaryHits([...CANARIES, ...adoptionCanaries], { state, plan: plan.stdout + plan.stderr, planJson: readFileSync(path.join(project.dir, "plan.json"), "utf8") });
+    expect(hits).toEqual([]);
   });
 });

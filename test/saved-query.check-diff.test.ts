@@ -92,3 +92,16 @@ describe("SavedQuery diff", () => {
     );
   });
 });
+
+describe("check refuses unknown properties", () => {
+  it("names a misspelt property instead of dropping it", async () => {
+    const { toDynamicProvider } = await import("../provider/resource/lifecycle");
+    const { savedQueryDefinition } = await import("../provider/resources/saved-query");
+    const { externalDataSourceDefinition } = await import("../provider/resources/external-data-source");
+    const services = { context: () => { throw new Error("check must not need a client"); }, warn: () => undefined };
+    const view = await toDynamicProvider(savedQueryDefinition, services).check!({}, { name: "v", query: "select 1", syncFreqency: "24hour" });
+    expect(view.failures).toEqual([{ property: "syncFreqency", reason: "syncFreqency: is not a property of this resource (misspelt?)" }]);
+    const source = await toDynamicProvider(externalDataSourceDefinition, services).check!({}, { sourceType: "Hubspot", jobInputs: { hubspot_integration_id: 1 }, descripton: "x" });
+    expect(source.failures).toEqual([{ property: "descripton", reason: "descripton: is not a property of this resource (misspelt?)" }]);
+  });
+});

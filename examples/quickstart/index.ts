@@ -1,3 +1,4 @@
 import { program } from "./program";
 
-export = program();
+// Pulumi calls a default-exported function and uses what it returns as the stack outputs.
+export default program;

@@ -18,7 +18,12 @@ export function checkInputs<T>(schema: z.ZodType<T>, raw: Record<string, unknown
   if (parsed.success) return { ok: true, value: parsed.data };
   const failures = parsed.error.issues
     .filter((issue) => !isUnknownAt(raw, issue.path as PropertyPath))
-    .map((issue) => issueToFailure(issue.path as PropertyPath, issue.message));
+    .flatMap((issue) =>
+      // A misspelt property is named itself, so the engine highlights it.
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => issueToFailure([...(issue.path as PropertyPath), key], "is not a property of this resource (misspelt?)"))
+        : [issueToFailure(issue.path as PropertyPath, issue.message)],
+    );
   if (failures.length === 0) return { ok: true, value: raw as T };
   return { ok: false, failures: dedupe(failures) };
 }

@@ -62,6 +62,8 @@ export const externalDataSourceInputsSchema = z
     projectId: z.string().regex(/^\d+$/, "must be a numeric project id").optional().describe("Project override (default: posthog:projectId)."),
     host: z.url().optional().describe("Host override (default: posthog:host)."),
   })
+  // Unknown keys are refused, not dropped: a misspelt property must fail at check, not be silently ignored.
+  .strict()
   .superRefine((inputs, ctx) => {
     const typed = SOURCE_TYPES[inputs.sourceType];
     if (!typed) return;

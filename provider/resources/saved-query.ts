@@ -34,7 +34,9 @@ export const savedQueryInputsSchema = z.object({
   adoptId: adoptIdSchema,
   projectId: z.string().regex(/^\d+$/, "must be a numeric project id").optional().describe("Project override (default: posthog:projectId)."),
   host: z.url().optional().describe("Host override (default: posthog:host)."),
-});
+})
+  // Unknown keys are refused, not dropped: a misspelt property must fail at check, not be silently ignored.
+  .strict();
 export type SavedQueryInputs = z.infer<typeof savedQueryInputsSchema>;
 
 export interface SavedQueryOutputs extends SavedQueryInputs {

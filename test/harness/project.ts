@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { engineEnv, makeWorkDir, REPO_ROOT } from "./engine-env";
 
@@ -32,6 +32,15 @@ export class TestProject {
         (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
       );
     });
+  }
+
+  /** A stack's state file exactly as the file backend stores it (secrets encrypted). */
+  rawState(stack: string): string {
+    const dir = path.join(this.dir, "state", ".pulumi", "stacks");
+    return readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(`${stack}.json`))
+      .map((f) => readFileSync(path.join(dir, f), "utf8"))
+      .join("\n");
   }
 
   /** `posthog-warehouse <args>` */
