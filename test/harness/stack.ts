@@ -13,6 +13,8 @@ export interface OpResult<T, R> {
   events: EngineEvent[];
   requests: R[];
   stdout: string;
+  /** Milliseconds from the start of the operation to the engine's first event and to its summary event. */
+  timeline: { firstEventMs?: number; summaryMs?: number };
 }
 
 export class EngineOpError<R> extends Error {
@@ -59,9 +61,16 @@ export class TestStack<R = unknown> {
     const events: EngineEvent[] = [];
     let stdout = "";
     const before = this.log?.requests.length ?? 0;
+    const started = performance.now();
+    const timeline: OpResult<T, R>["timeline"] = {};
+    const onEvent = (e: EngineEvent) => {
+      events.push(e);
+      timeline.firstEventMs ??= Math.round(performance.now() - started);
+      if (e.summaryEvent) timeline.summaryMs = Math.round(performance.now() - started);
+    };
     try {
-      const result = await op((e) => events.push(e), (s) => (stdout += s));
-      return { result, events, requests: this.log ? this.log.requests.slice(before) : [], stdout };
+      const result = await op(onEvent, (s) => (stdout += s));
+      return { result, events, requests: this.log ? this.log.requests.slice(before) : [], stdout, timeline };
     } catch (err) {
       throw new EngineOpError((err as Error).message, events, this.log ? this.log.requests.slice(before) : [], stdout);
     }
