@@ -164,3 +164,15 @@ describe("emulator: auth, rate limit, faults, persistence, request log", () => {
     await b.close();
   });
 });
+
+describe("the emulator's HogQL table check", () => {
+  it("finds the tables a query reads, and only those", async () => {
+    const { referencedTables } = await import("./emulator/hogql-tables");
+    expect(referencedTables("select a from events e join persons as p on e.person_id = p.id")).toEqual(["events", "persons"]);
+    expect(referencedTables("with recent as (select * from events), top as (select * from recent) select * from top join sessions s on 1")).toEqual(["events", "sessions"]);
+    expect(referencedTables("select extract(year from timestamp), trim(leading 'x' from name) from events")).toEqual(["events"]);
+    expect(referencedTables("select 1 -- from nowhere\nfrom /* join nothing */ `my_view`")).toEqual(["my_view"]);
+    expect(referencedTables("select * from (select * from events) sub, numbers(10)")).toEqual(["events"]);
+    expect(referencedTables("select 'from missing' as s from events")).toEqual(["events"]);
+  });
+});

@@ -11,8 +11,9 @@ const providers = new Map<ResourceTypeName, pulumi.dynamic.ResourceProvider>();
  * Pulumi's closure serializer writes an object that is the `module.exports` of a module under node_modules as
  * `require("<package path>")` instead of serializing its contents. So where this package is installed (a user's
  * project, and this repo's own node_modules copy: scripts/install-self.js), each type's provider is the exports
- * object of runtime/providers/<type>.js, and `__provider` is a few hundred bytes: one require of that file. Loaded from anywhere else (a source checkout, a bundler), the serializer would copy the
- * whole implementation by value, so the thin provider (thin-provider.ts, ~2.3 KB) stands in.
+ * object of runtime/providers/<type>.js, and `__provider` is a few hundred bytes: one require of that file. Loaded
+ * from anywhere else (a source checkout, a bundler), the serializer would copy the whole implementation by value,
+ * so the thin provider (thin-provider.ts, ~2.3 KB) stands in.
  */
 const INSTALLED = /[\\/]node_modules[\\/]/.test(__filename);
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { drf, HttpError, notFound } from "./http";
 import type { Ctx } from "./sources";
+import { referencedTables } from "./hogql-tables";
 import type { ViewState } from "./state";
 
 const BUILT_IN = ["events", "persons", "sessions", "groups", "person_distinct_ids", "numbers"];
@@ -16,11 +17,6 @@ function knownTables(ctx: Ctx, except?: string): Set<string> {
   }
   for (const v of ctx.state.views) if (!v.deleted && v.id !== except) names.add(v.name);
   return names;
-}
-
-function referencedTables(query: string): string[] {
-  const stripped = query.replace(/'(?:[^'\\]|\\.)*'/g, "''");
-  return [...stripped.matchAll(/\b(?:from|join)\s+([A-Za-z_$][A-Za-z0-9_.$]*)/gi)].map((m) => m[1]!);
 }
 
 function inferColumns(query: string): Array<{ name: string; type: string }> {
