@@ -88,3 +88,24 @@ describe("ExternalDataSource against the emulator", () => {
     expect(emulator.requests.filter((r) => r.method === "GET").length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("declared tables are the tables that sync", () => {
+  it("a table turned on in PostHog shows as drift on read, and the next update turns it off again", async () => {
+    const inputs = { sourceType: "Stripe", prefix: "tbl_", jobInputs: { stripe_secret_key: "sk_test" }, schemas: [{ name: "Customer" }] };
+    const created = await provider.create!(inputs);
+    const invoice = live().find((s) => s.prefix === "tbl_")!.schemas.find((r) => r.name === "Invoice")!;
+    expect(invoice.should_sync).toBe(false);
+    await client.externalDataSchemas.update(invoice.id, { should_sync: true });
+
+    const read = await provider.read!(created.id, created.outs);
+    expect(read.inputs?.schemas).toEqual([{ name: "Customer" }, { name: "Invoice", shouldSync: true }]);
+    const diff = await provider.diff!(created.id, read.props!, inputs);
+    expect(diff.changes).toBe(true);
+    expect(diff.replaces).toEqual([]);
+
+    emulator.clearRequests();
+    await provider.update!(created.id, read.props!, inputs);
+    expect(emulator.requests.filter((r) => r.method === "PATCH").map((r) => [r.path.includes(invoice.id), r.body])).toEqual([[true, { should_sync: false }]]);
+    expect(live().find((s) => s.prefix === "tbl_")!.schemas.find((r) => r.name === "Invoice")!.should_sync).toBe(false);
+  });
+});

@@ -130,15 +130,19 @@ function reportedInputs(declared: ExternalDataSourceInputs, source: ApiSource): 
     prefix: declared.prefix === undefined && !source.prefix ? undefined : (source.prefix ?? undefined),
     description: declared.description === undefined && !source.description ? undefined : (source.description ?? undefined),
     jobInputs: mergeReported(declared.jobInputs, source.job_inputs ?? {}) as Record<string, unknown>,
-    schemas: declared.schemas?.map((wanted) => {
-      const row = remoteRows.get(wanted.name);
-      if (!row) return wanted;
-      return {
-        ...wanted,
-        ...(wanted.shouldSync !== undefined || row.should_sync === false ? { shouldSync: row.should_sync ?? false } : {}),
-        ...(wanted.syncType !== undefined && row.sync_type ? { syncType: row.sync_type as (typeof SYNC_TYPES)[number] } : {}),
-      };
-    }),
+    schemas: declared.schemas && [
+      ...declared.schemas.map((wanted) => {
+        const row = remoteRows.get(wanted.name);
+        if (!row) return wanted;
+        return {
+          ...wanted,
+          ...(wanted.shouldSync !== undefined || row.should_sync === false ? { shouldSync: row.should_sync ?? false } : {}),
+          ...(wanted.syncType !== undefined && row.sync_type ? { syncType: row.sync_type as (typeof SYNC_TYPES)[number] } : {}),
+        };
+      }),
+      // A declared list is the set of tables that sync: one PostHog syncs beyond it was turned on outside Pulumi.
+      ...(source.schemas ?? []).filter((row) => row.should_sync && !declared.schemas!.some((w) => w.name === row.name)).map((row) => ({ name: row.name, shouldSync: true })),
+    ],
   };
 }
 
@@ -205,6 +209,15 @@ async function applySchemaChanges(ctx: OperationContext, id: string, olds: Exter
       ...(wanted.incrementalField ? { incremental_field: wanted.incrementalField, incremental_field_type: wanted.incrementalFieldType ?? null } : {}),
       ...(wanted.syncFrequency ? { sync_frequency: wanted.syncFrequency } : {}),
     });
+  }
+  // A table the previous list had (declared, or found syncing by a refresh) and the new one drops stops syncing.
+  // Tables never listed are left alone: adding a list to a source does not switch off what it already syncs.
+  const kept = new Set((news.schemas ?? []).map((s) => s.name));
+  for (const dropped of news.schemas ? (olds.schemas ?? []).filter((s) => !kept.has(s.name) && s.shouldSync !== false) : []) {
+    const row = rows.get(dropped.name);
+    if (!row?.shouldSync) continue;
+    ctx.progress(`no longer syncing table ${dropped.name}`);
+    await ctx.client.externalDataSchemas.update(row.id, { should_sync: false });
   }
 }
 
