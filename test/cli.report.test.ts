@@ -67,3 +67,39 @@ describe("import secret slots", () => {
     expect(secretSlots("Vitally", { domain: "x" })).toEqual([]);
   });
 });
+
+describe("plan report from engine events", () => {
+  const TYPE = "pulumi-nodejs:dynamic/posthog-warehouse:ExternalDataSource";
+  const urn = (name: string) => `urn:pulumi:dev::infra::${TYPE}::${name}`;
+  const state = (name: string, id: string, inputs: Record<string, unknown>) => ({ type: TYPE, urn: urn(name), id, parent: "", provider: "", inputs: { __provider: "x", ...inputs }, outputs: {} });
+  const pre = (op: string, name: string, old?: ReturnType<typeof state>, now?: ReturnType<typeof state>, keys?: string[]) =>
+    ({ sequence: 0, timestamp: 0, resourcePreEvent: { metadata: { op, urn: urn(name), type: TYPE, provider: "", ...(old ? { old } : {}), ...(now ? { new: now } : {}), ...(keys ? { keys } : {}) } } }) as unknown as import("@pulumi/pulumi/automation").EngineEvent;
+
+  it("collapses a replacement's steps into one entry marking what forces it, and tells adoption from creation", async () => {
+    const { planReport } = await import("../cli/report/plan-report");
+    const before = state("db", "src-1", { sourceType: "Postgres", prefix: "a_", jobInputs: { password: SECRET() } });
+    const after = state("db", "", { sourceType: "Postgres", prefix: "b_", jobInputs: { password: SECRET() } });
+    const note = { id: "src-1", changes: [{ path: ["prefix"], replace: true }] };
+    const events = [
+      pre("create-replacement", "db", before, after, ["prefix"]),
+      pre("replace", "db", before, after, ["prefix"]),
+      pre("delete-replaced", "db", before, after, ["prefix"]),
+      { sequence: 0, timestamp: 0, diagnosticEvent: { message: formatDiffNote(note), severity: "debug", color: "never" } } as unknown as import("@pulumi/pulumi/automation").EngineEvent,
+      pre("create", "old_view", undefined, state("old_view", "", { adoptId: "v-9", name: "old_view" })),
+      pre("delete", "gone", state("gone", "src-2", { sourceType: "Hubspot" })),
+      pre("same", "kept", state("kept", "src-3", {}), state("kept", "src-3", {})),
+    ];
+    const report = planReport("dev", events);
+    expect(report.summary).toEqual({ create: 0, adopt: 1, update: 0, replace: 1, delete: 1, same: 1 });
+    expect(report.changes.find((c) => c.name === "db")).toMatchObject({
+      op: "replace",
+      id: "src-1",
+      properties: [
+        { path: "prefix", change: "changed", before: "a_", after: "b_", replaces: true, secret: false },
+        { path: "jobInputs.password", change: "unchanged", secret: true },
+      ],
+    });
+    expect(report.changes.find((c) => c.name === "old_view")).toMatchObject({ op: "adopt", id: "v-9" });
+    expect(report.changes.find((c) => c.name === "gone")).toMatchObject({ op: "delete", id: "src-2", properties: [] });
+  });
+});
