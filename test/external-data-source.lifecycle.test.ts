@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
-import { toDynamicProvider, type LifecycleServices } from "../provider/resource/lifecycle";
+import { toDynamicProvider } from "../provider/resource/lifecycle";
 import { PartialFailureError } from "../provider/resource/errors";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
 import { startEmulator, type Emulator } from "./emulator";
+import { emulatorServices } from "./harness/lifecycle-services";
 
 let emulator: Emulator;
 let client: PostHogClient;
@@ -12,11 +13,7 @@ let provider: ReturnType<typeof toDynamicProvider>;
 beforeAll(async () => {
   emulator = await startEmulator({ syncDurationMs: 300 });
   client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, retryBaseMs: 5 });
-  const services: LifecycleServices = {
-    context: (_o, label) => ({ client, connection: { host: emulator.url, projectId: "1" }, label, progress: () => undefined, warn: () => undefined }),
-    warn: () => undefined,
-  };
-  provider = toDynamicProvider(externalDataSourceDefinition, services);
+  provider = toDynamicProvider(externalDataSourceDefinition, emulatorServices(client, emulator.url));
 });
 afterAll(async () => {
   await client.close();

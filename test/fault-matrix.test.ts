@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
-import { toDynamicProvider, type LifecycleServices } from "../provider/resource/lifecycle";
+import { toDynamicProvider } from "../provider/resource/lifecycle";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
 import { startEmulator, type Emulator, type Fault } from "./emulator";
+import { emulatorServices } from "./harness/lifecycle-services";
 import { recordTotals } from "./harness/reliability-totals";
 
 /*
@@ -13,10 +14,7 @@ import { recordTotals } from "./harness/reliability-totals";
  */
 let em: Emulator;
 let client: PostHogClient;
-const services = (): LifecycleServices => ({
-  context: (_o, label) => ({ client, connection: { host: em.url, projectId: "1" }, label, progress: () => undefined, warn: () => undefined }),
-  warn: () => undefined,
-});
+const services = () => emulatorServices(client, em.url);
 const totals = { cells: 0, duplicates: 0, orphans: 0 };
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { toDynamicProvider, type LifecycleServices } from "../provider/resource/lifecycle";
+import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
 import { normalizeHogQL, savedQueryDefinition } from "../provider/resources/saved-query";
 import { UNKNOWN } from "../provider/resource/values";
 
@@ -95,13 +96,9 @@ describe("SavedQuery diff", () => {
 
 describe("check refuses unknown properties", () => {
   it("names a misspelt property instead of dropping it", async () => {
-    const { toDynamicProvider } = await import("../provider/resource/lifecycle");
-    const { savedQueryDefinition } = await import("../provider/resources/saved-query");
-    const { externalDataSourceDefinition } = await import("../provider/resources/external-data-source");
-    const services = { context: () => { throw new Error("check must not need a client"); }, warn: () => undefined };
-    const view = await toDynamicProvider(savedQueryDefinition, services).check!({}, { name: "v", query: "select 1", syncFreqency: "24hour" });
+    const view = await provider.check!({}, { name: "v", query: "select 1", syncFreqency: "24hour" });
     expect(view.failures).toEqual([{ property: "syncFreqency", reason: "syncFreqency: is not a property of this resource (misspelt?)" }]);
-    const source = await toDynamicProvider(externalDataSourceDefinition, services).check!({}, { sourceType: "Hubspot", jobInputs: { hubspot_integration_id: 1 }, descripton: "x" });
+    const source = await toDynamicProvider(externalDataSourceDefinition, offline).check!({}, { sourceType: "Hubspot", jobInputs: { hubspot_integration_id: 1 }, descripton: "x" });
     expect(source.failures).toEqual([{ property: "descripton", reason: "descripton: is not a property of this resource (misspelt?)" }]);
   });
 });

@@ -1,22 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
-import { toDynamicProvider, type LifecycleServices } from "../provider/resource/lifecycle";
+import { toDynamicProvider } from "../provider/resource/lifecycle";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { startEmulator, type Emulator } from "./emulator";
+import { emulatorServices } from "./harness/lifecycle-services";
 
 let emulator: Emulator;
 let client: PostHogClient;
-const warnings: string[] = [];
 let provider: ReturnType<typeof toDynamicProvider>;
 
 beforeAll(async () => {
   emulator = await startEmulator();
   client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, retryBaseMs: 5 });
-  const services: LifecycleServices = {
-    context: (_o, label) => ({ client, connection: { host: emulator.url, projectId: "1" }, label, progress: () => undefined, warn: (m) => warnings.push(m) }),
-    warn: (m) => warnings.push(m),
-  };
-  provider = toDynamicProvider(savedQueryDefinition, services);
+  provider = toDynamicProvider(savedQueryDefinition, emulatorServices(client, emulator.url));
 });
 afterAll(async () => {
   await client.close();

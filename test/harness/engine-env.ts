@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { existsSync } from "node:fs";
 
 /** The repository root, from the TypeScript source (vitest) or the compiled copy under dist/. */
 export const REPO_ROOT = (() => {
@@ -52,4 +51,13 @@ export function makeWorkDir(projectName: string): string {
   symlinkSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi"), path.join(dir, "node_modules", "@pulumi", "pulumi"), "dir");
   symlinkSync(path.join(REPO_ROOT, "node_modules", "pulumi-posthog-warehouse"), path.join(dir, "node_modules", "pulumi-posthog-warehouse"), "dir");
   return dir;
+}
+
+/** A stack's state file exactly as the file backend under `scratch` stores it (secrets encrypted). */
+export function readStateFile(scratch: string, stackName: string): string {
+  const dir = path.join(scratch, "state", ".pulumi", "stacks");
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(`${stackName}.json`))
+    .map((f) => readFileSync(path.join(dir, f), "utf8"))
+    .join("\n");
 }

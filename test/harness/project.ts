@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { engineEnv, makeWorkDir, REPO_ROOT } from "./engine-env";
+import { engineEnv, makeWorkDir, readStateFile, REPO_ROOT } from "./engine-env";
 
 export interface RunResult {
   code: number;
@@ -36,11 +36,7 @@ export class TestProject {
 
   /** A stack's state file exactly as the file backend stores it (secrets encrypted). */
   rawState(stack: string): string {
-    const dir = path.join(this.dir, "state", ".pulumi", "stacks");
-    return readdirSync(dir, { recursive: true, encoding: "utf8" })
-      .filter((f) => f.endsWith(`${stack}.json`))
-      .map((f) => readFileSync(path.join(dir, f), "utf8"))
-      .join("\n");
+    return readStateFile(this.dir, stack);
   }
 
   /** `posthog-warehouse <args>` */

@@ -1,7 +1,7 @@
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { engineEnv, makeWorkDir, pulumiBinDir } from "./engine-env";
+import { engineEnv, makeWorkDir, pulumiBinDir, readStateFile } from "./engine-env";
 
 /** Anything that records the API requests it served (the emulator), so a test can count an operation's calls. */
 export interface RequestLog<R> {
@@ -88,9 +88,6 @@ export class TestStack<R = unknown> {
   refresh() {
     return this.run((onEvent, onOutput) => this.stack.refresh({ onEvent, onOutput }));
   }
-  previewRefresh() {
-    return this.run((onEvent, onOutput) => this.stack.refresh({ onEvent, onOutput, previewOnly: true }));
-  }
   destroy() {
     return this.run((onEvent, onOutput) => this.stack.destroy({ onEvent, onOutput }));
   }
@@ -102,9 +99,7 @@ export class TestStack<R = unknown> {
    * `pulumi stack export --show-secrets`, which the Automation API uses, so it shows secrets in plaintext.)
    */
   rawState(): string {
-    const dir = path.join(this.workDir, "state", ".pulumi", "stacks");
-    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(`${this.stack.name}.json`));
-    return files.map((f) => readFileSync(path.join(dir, f), "utf8")).join("\n");
+    return readStateFile(this.workDir, this.stack.name);
   }
 
   async dispose(): Promise<void> {
