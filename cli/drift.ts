@@ -44,9 +44,9 @@ export async function runDrift(argv: string[], progress: Progress): Promise<numb
   const found = driftFromRefresh(events);
   let unmanaged: UnmanagedObject[] = [];
   if (!flags["skip-unmanaged"]) {
-    const { apiKey, host, projectId } = await stackConnection(stack);
-    progress.step(`listing sources and views in PostHog project ${projectId}`);
-    unmanaged = await unmanagedObjects(new PostHogClient({ host, apiKey, projectId }), managedIds(events));
+    const connection = await stackConnection(stack);
+    progress.step(`listing sources and views in PostHog project ${connection.projectId}`);
+    unmanaged = await unmanagedObjects(new PostHogClient(connection), managedIds(events));
   }
   const report = driftReport(stack.name, found, unmanaged);
   progress.step(driftSummaryLine(report));

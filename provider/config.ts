@@ -5,6 +5,8 @@ import { z } from "zod";
  * each falling back to an environment variable. This schema is the single source of truth for the
  * config section of schema.json and the README.
  */
+const milliseconds = z.string().regex(/^[1-9]\d*$/, "must be a positive whole number of milliseconds").transform(Number).optional();
+
 export const providerConfigSchema = z.object({
   host: z
     .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://us.posthog.com" })
@@ -20,6 +22,14 @@ export const providerConfigSchema = z.object({
     .regex(/^\d+$/, "must be a numeric project (environment) id")
     .describe("PostHog project (environment) id. Env: POSTHOG_PROJECT_ID.")
     .meta({ env: ["POSTHOG_PROJECT_ID"] }),
+  requestTimeoutMs: milliseconds
+    .describe(
+      "Per-request time-out in ms, counted from when the request is sent (default 30000). Source creates get four times this: PostHog checks the credentials and discovers tables before answering. Env: POSTHOG_REQUEST_TIMEOUT_MS.",
+    )
+    .meta({ env: ["POSTHOG_REQUEST_TIMEOUT_MS"] }),
+  maxRetryWaitMs: milliseconds
+    .describe("The longest Retry-After (429/503) waited out, in ms (default 60000); a longer one fails at once, naming the wait. Env: POSTHOG_MAX_RETRY_WAIT_MS.")
+    .meta({ env: ["POSTHOG_MAX_RETRY_WAIT_MS"] }),
 });
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
@@ -63,6 +73,8 @@ export function resolveConnection(
     host: firstDefined(overrides.host, fromConfig("host"), env.POSTHOG_HOST) ?? DEFAULT_HOST,
     apiKey: firstDefined(fromConfig("apiKey"), env.POSTHOG_PERSONAL_API_KEY, env.POSTHOG_API_KEY),
     projectId: firstDefined(overrides.projectId, fromConfig("projectId"), env.POSTHOG_PROJECT_ID),
+    requestTimeoutMs: firstDefined(fromConfig("requestTimeoutMs"), env.POSTHOG_REQUEST_TIMEOUT_MS),
+    maxRetryWaitMs: firstDefined(fromConfig("maxRetryWaitMs"), env.POSTHOG_MAX_RETRY_WAIT_MS),
   };
   const parsed = providerConfigSchema.safeParse(candidate);
   if (parsed.success) {

@@ -19,7 +19,7 @@ const totals = { cells: 0, duplicates: 0, orphans: 0 };
 
 beforeAll(async () => {
   em = await startEmulator({ syncDurationMs: 1 });
-  client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, timeoutMs: 2_000 });
+  client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, requestTimeoutMs: 2_000 });
 });
 afterAll(async () => {
   console.log(`fault matrix: ${totals.cells} cells, ${totals.duplicates} duplicates, ${totals.orphans} orphans`);
