@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadRequestError, NotFoundError, PostHogClient, PostHogConnectionError, RateLimitError } from "../provider/client";
+import { BadRequestError, mayHaveBeenApplied, NotFoundError, PostHogClient, PostHogConnectionError, RateLimitError } from "../provider/client";
+import { toDynamicProvider } from "../provider/resource/lifecycle";
+import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { startEmulator, type Emulator } from "./emulator";
+import { emulatorServices } from "./harness/lifecycle-services";
 
 let em: Emulator;
 let client: PostHogClient;
@@ -76,5 +79,26 @@ describe("client against the emulator: every endpoint", () => {
     await expect(impatient.savedQueries.retrieve(view.id)).rejects.toBeInstanceOf(RateLimitError);
     await impatient.close();
     em.clearFaults();
+  });
+});
+
+describe("a queue of creates behind one connection slot", () => {
+  it("16 concurrent creates, 1 slot, 2 s time-out, 1.5 s latency: none called ambiguous without reaching PostHog", { timeout: 120_000 }, async () => {
+    const slow = await startEmulator({ latencyMs: 1_500 });
+    const queued = new PostHogClient({ host: slow.url, apiKey: slow.apiKey, projectId: 1, maxConcurrency: 1, requestTimeoutMs: 2_000 });
+    try {
+      const views = toDynamicProvider(savedQueryDefinition, emulatorServices(queued, slow.url));
+      const names = Array.from({ length: 16 }, (_, i) => `queued_${i}`);
+      const outcomes = await Promise.all(names.map((name) => views.create!({ name, query: "select event from events" }).then(() => undefined, (e: unknown) => e)));
+      const reached = new Set(slow.requests.filter((r) => r.method === "POST").map((r) => (r.body as { name: string }).name));
+      const ambiguousUnsent = names.filter((name, i) => mayHaveBeenApplied((outcomes[i] as { cause?: unknown } | undefined)?.cause ?? outcomes[i]) && !reached.has(name));
+      expect(ambiguousUnsent).toEqual([]);
+      // Time spent queued is not counted, so each create, answered in 1.5 s, succeeds.
+      expect(outcomes.filter((o) => o !== undefined)).toEqual([]);
+      expect(slow.state.views.filter((v) => !v.deleted)).toHaveLength(16);
+    } finally {
+      await queued.close();
+      await slow.close();
+    }
   });
 });
