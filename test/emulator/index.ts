@@ -169,7 +169,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const injected = rule?.fault.kind === "status" ? rule.fault : undefined;
     const answerInjected = () => {
       record(injected!.status, parsed);
-      send(res, injected!.status, injected!.body ?? { type: "server_error", code: "error", detail: "Injected fault.", attr: null }, injected!.headers);
+      const body = injected!.body ?? { type: "server_error", code: "error", detail: "Injected fault.", attr: null };
+      // A gateway's own page is HTML, not PostHog's JSON.
+      if (typeof body === "string") res.writeHead(injected!.status, { "content-type": "text/html", ...injected!.headers }).end(body);
+      else send(res, injected!.status, body, injected!.headers);
     };
     if (injected && !injected.afterCommit) return answerInjected();
     if (rule?.fault.kind === "delay") await new Promise((r) => setTimeout(r, (rule.fault as { ms: number }).ms));
