@@ -97,3 +97,13 @@ describe("SavedQuery against the emulator", () => {
     await expect(provider.create!({ name: "bad_ref", query: "select x from nowhere" })).rejects.toThrow(/SavedQuery "bad_ref": create failed: POST .* 400 validation_error: Invalid query: Unknown table `nowhere`/);
   });
 });
+
+describe("an object deleted outside Pulumi", () => {
+  it("an update says it is gone and to run `pulumi refresh`, instead of a bare 404", async () => {
+    const inputs = { name: "lc_gone", query: "select event from events" };
+    const created = await provider.create!(inputs);
+    await client.savedQueries.delete(created.id);
+    const err = await provider.update!(created.id, created.outs, { ...inputs, query: "select 1 from events" }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`update failed: ${created.id} is gone from PostHog \\(.*404.*\\); it was deleted outside Pulumi\\. Run \`pulumi refresh\``));
+  });
+});

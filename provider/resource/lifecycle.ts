@@ -92,7 +92,14 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const inputs = withoutProvider(news);
       const ctx = contextFor(inputs);
       const changes = diffProperties(olds, inputs, def.diff);
-      const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], () => def.update(ctx, id, withoutProvider(olds), inputs, changes));
+      const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], async () => {
+        try {
+          return await def.update(ctx, id, withoutProvider(olds), inputs, changes);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+          throw new ResourceOperationError(ctx.label, "update", new Error(`${id} is gone from PostHog (${err.message}); it was deleted outside Pulumi. Run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` creates it again.`));
+        }
+      });
       return { outs: compact(outputs) };
     },
 
