@@ -13,9 +13,8 @@ import {
   PostHogTimeoutError,
   RateLimitError,
   ResponseParseError,
-  retryAfterMs,
-  backoffMs,
 } from "../provider/client";
+import { backoffMs, retryAfterMs } from "../provider/client/retry";
 import { ownOriginPath } from "../provider/client/pagination";
 
 /*

@@ -9,8 +9,6 @@ export interface PostHogClientOptions {
   host: string;
   apiKey: string;
   projectId: string | number;
-  /** Sources live under both prefixes; environments is the current one. */
-  scope?: "environments" | "projects";
   /** Per request, from the moment it is written (default 30 s). */
   requestTimeoutMs?: number | undefined;
   /** Source creates check credentials and discover tables on PostHog's side (default 4 × requestTimeoutMs). */
@@ -25,7 +23,7 @@ export interface PostHogClientOptions {
   onEvent?: (event: ClientEvent) => void;
 }
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -36,17 +34,15 @@ function withQuery(path: string, query: Query = {}): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-/** PostHog's data-warehouse API: every documented endpoint of sources, schemas and saved queries, typed by zod. */
+/** PostHog's data-warehouse API as the provider and the CLI use it: sources, schema rows and saved queries, typed by zod. */
 export class PostHogClient {
   private readonly transport: Transport;
-  private readonly scoped: string;
   private readonly environment: string;
   private readonly project: string;
   private readonly sourceCreateTimeoutMs: number;
 
   constructor(opts: PostHogClientOptions) {
     const pid = encodeURIComponent(String(opts.projectId));
-    this.scoped = `/api/${opts.scope ?? "environments"}/${pid}`;
     this.environment = `/api/environments/${pid}`;
     this.project = `/api/projects/${pid}`;
     const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -96,11 +92,11 @@ export class PostHogClient {
     return paginate(this.transport.origin, withQuery(path, query), (p) => this.parsed("GET", p, s.pageSchema(item)) as Promise<s.Page<T>>);
   }
 
-  /** The endpoints the provider and the CLI use; PostHog has more (wizard, jobs, lineage) that nothing here needs. */
+  /** Only what the provider and the CLI call; PostHog has more (wizard, jobs, lineage) that nothing here needs. */
   readonly externalDataSources = {
-    list: (params: { limit?: number } = {}) => this.list(`${this.scoped}/external_data_sources/`, s.externalDataSourceSchema, params),
+    list: (params: { limit?: number } = {}) => this.list(`${this.environment}/external_data_sources/`, s.externalDataSourceSchema, params),
     create: async (body: s.CreateExternalDataSourceBody) =>
-      this.parsed("POST", `${this.scoped}/external_data_sources/`, s.createdIdSchema, body, this.sourceCreateTimeoutMs),
+      this.parsed("POST", `${this.environment}/external_data_sources/`, s.createdIdSchema, body, this.sourceCreateTimeoutMs),
     retrieve: (id: string) => this.parsed("GET", this.sourcePath(id), s.externalDataSourceSchema),
     update: (id: string, body: s.UpdateExternalDataSourceBody) => this.parsed("PATCH", this.sourcePath(id), s.externalDataSourceSchema, body),
     delete: async (id: string) => void (await this.send("DELETE", this.sourcePath(id))),
@@ -134,7 +130,7 @@ export class PostHogClient {
   };
 
   private sourcePath(id: string): string {
-    return `${this.scoped}/external_data_sources/${encodeURIComponent(id)}/`;
+    return `${this.environment}/external_data_sources/${encodeURIComponent(id)}/`;
   }
 
   private viewPath(id: string): string {
