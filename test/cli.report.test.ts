@@ -133,3 +133,19 @@ describe("unmanaged objects for drift", () => {
     expect(listing.ignored).toBe(5);
   });
 });
+
+describe("import program generator", () => {
+  it("gives every resource a valid, distinct variable, whatever the object is named", async () => {
+    const ts = await import("typescript");
+    const { generateProgram } = await import("../cli/import/generate");
+    const names = ["config", "default", "pulumi", "class", "SavedQuery", "adopted", "my view", "my-view", "2024_report"];
+    const views = names.map((name, i) => ({ id: `v${i}`, name, query: { kind: "HogQLQuery" as const, query: "select 1" } }));
+    const source = { id: "s1", source_type: "Stripe", prefix: "config_", job_inputs: { stripe_account_id: "a", auth_method: { selection: "api_key" } } };
+    const { code } = generateProgram([source], views, { host: "http://127.0.0.1", projectId: "1", date: "2026-01-01" });
+    const file = ts.createSourceFile("index.ts", code, ts.ScriptTarget.ES2022, true);
+    expect((file as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics).toEqual([]);
+    const declared = file.statements.filter(ts.isVariableStatement).map((s) => s.declarationList.declarations[0]!.name.getText(file));
+    expect(new Set(declared).size).toBe(declared.length);
+    expect(declared).toEqual(expect.arrayContaining(["config", "configView", "defaultView", "pulumiView", "classView", "savedQuery", "adoptedView", "myView", "myView2", "_2024Report"]));
+  });
+});
