@@ -165,7 +165,7 @@ describe("plan and drift", () => {
     expect((await project.cli(["drift", "--stack", "dev"])).code).toBe(2);
   });
 
-  it("drift leaves out what --ignore names and what another stack manages (--ignore-stack), exit codes unchanged", async () => {
+  it("drift leaves out what --ignore names and what another stack manages (--ignore-stack), exit codes unchanged", { timeout: 300_000 }, async () => {
     // Another stack sharing the project: its view is its own, not unmanaged.
     const mine = readFileSync(path.join(project.dir, "index.ts"), "utf8");
     project.writeProgram(`import { SavedQuery } from "pulumi-posthog-warehouse";\nnew SavedQuery("theirs", { name: "team_b_view", query: "select 5 as n" });\n`);

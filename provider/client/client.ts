@@ -19,7 +19,6 @@ export interface PostHogClientOptions {
   maxConcurrency?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  userAgent?: string;
   onEvent?: (event: ClientEvent) => void;
 }
 
@@ -58,7 +57,7 @@ export class PostHogClient {
         maxMs: opts.retryMaxMs ?? DEFAULT_RETRY.maxMs,
         maxWaitMs: opts.maxRetryWaitMs ?? DEFAULT_RETRY.maxWaitMs,
       },
-      userAgent: opts.userAgent ?? "pulumi-posthog-warehouse",
+      userAgent: "pulumi-posthog-warehouse",
       onEvent: opts.onEvent,
     });
   }

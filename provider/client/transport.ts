@@ -109,7 +109,7 @@ export class Transport {
         clearTimeout(timer);
         resolve(attempt);
       };
-      this.dispatcher.dispatch(
+      const dispatch = () => this.dispatcher.dispatch(
         {
           origin: this.origin,
           path,
@@ -147,6 +147,12 @@ export class Transport {
             finish({ error, written, timedOut: timedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError }),
         },
       );
+      try {
+        dispatch();
+      } catch (error) {
+        // Refused before anything was sent (a closed client, an invalid request).
+        finish({ error, written: false, timedOut: false });
+      }
     });
   }
 
