@@ -12,6 +12,10 @@ import { externalDataSourceDefinition } from "../provider/resources/external-dat
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { startEmulator, type Emulator } from "./emulator";
 import { emulatorServices } from "./harness/lifecycle-services";
+import { TestStack } from "./harness/stack";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { SavedQuery } = require("pulumi-posthog-warehouse") as typeof import("../provider");
 
 /*
  * CI behind an egress proxy: the client must send every request through HTTPS_PROXY (undici's EnvHttpProxyAgent).
@@ -20,6 +24,7 @@ import { emulatorServices } from "./harness/lifecycle-services";
  * have come through one of the proxy's tunnels.
  */
 let dir: string;
+let certFile: string;
 let emulator: Emulator;
 let proxy: Server;
 let proxyUrl: string;
@@ -30,6 +35,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "posthog-proxy-"));
   const key = path.join(dir, "key.pem");
   const cert = path.join(dir, "cert.pem");
+  certFile = cert;
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
   tls.setDefaultCACertificates([...tls.getCACertificates("default"), readFileSync(cert, "utf8")]);
   emulator = await startEmulator({ syncDurationMs: 1, tls: { key: readFileSync(key, "utf8"), cert: readFileSync(cert, "utf8") } });
@@ -64,7 +70,30 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const throughProxy = () => emulator.requests.filter((r) => r.remotePort === undefined || !tunnelPorts.has(r.remotePort));
+
 describe("proxy", () => {
+  it("a pulumi up, refresh and destroy with HTTPS_PROXY set: every request of the provider process goes through the proxy", { timeout: 300_000 }, async () => {
+    const stack = await TestStack.create({
+      log: emulator,
+      projectName: "proxy-e2e",
+      // The provider process trusts the emulator's throw-away certificate the way a user's would trust a private CA.
+      env: { HTTPS_PROXY: proxyUrl, NODE_EXTRA_CA_CERTS: certFile },
+      config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: emulator.apiKey, secret: true }, "posthog:projectId": { value: "1" } },
+      program: async () => void new SavedQuery("proxied", { name: "proxied_engine_view", query: "select event from events" }),
+    });
+    emulator.clearRequests();
+    try {
+      await stack.up();
+      await stack.refresh();
+      await stack.destroy();
+    } finally {
+      await stack.dispose();
+    }
+    expect(emulator.requests.map((r) => r.method)).toEqual(expect.arrayContaining(["POST", "GET", "DELETE"]));
+    expect(throughProxy()).toEqual([]);
+  });
+
   it("sends every request of a create, refresh, update and delete through HTTPS_PROXY", async () => {
     process.env.HTTPS_PROXY = proxyUrl;
     delete process.env.NO_PROXY;
@@ -85,7 +114,7 @@ describe("proxy", () => {
     }
     expect(emulator.requests.length).toBeGreaterThanOrEqual(6);
     expect(tunnelPorts.size).toBeGreaterThan(0);
-    expect(emulator.requests.filter((r) => r.remotePort === undefined || !tunnelPorts.has(r.remotePort))).toEqual([]);
+    expect(throughProxy()).toEqual([]);
   });
 
   it("goes direct for a host NO_PROXY names", async () => {
