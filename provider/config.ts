@@ -1,12 +1,12 @@
 import { z } from "zod";
 
+const milliseconds = z.string().regex(/^[1-9]\d*$/, "must be a positive whole number of milliseconds").transform(Number).optional();
+
 /**
  * Provider configuration, the Pulumi way: `posthog:host`, `posthog:apiKey` (secret), `posthog:projectId`,
  * each falling back to an environment variable. This schema is the single source of truth for the
  * config section of schema.json and the README.
  */
-const milliseconds = z.string().regex(/^[1-9]\d*$/, "must be a positive whole number of milliseconds").transform(Number).optional();
-
 export const providerConfigSchema = z.object({
   host: z
     .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://us.posthog.com" })
