@@ -9,7 +9,7 @@ import type { OperationContext, ResourceDefinition } from "../resource/definitio
 import { AdoptionMismatchError, PartialFailureError } from "../resource/errors";
 import { providerOf, registrationProps, secretizePaths, TYPE_MODULE } from "../resource/program-side";
 import { deepEqual } from "../resource/values";
-import { jobInputSecretPaths, KNOWN_SOURCE_TYPES, SOURCE_TYPES } from "./external-data-source/job-inputs";
+import { jobInputSecretPaths, KNOWN_SOURCE_TYPES, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
 
 export { jobInputSecretPaths } from "./external-data-source/job-inputs";
 
@@ -262,7 +262,11 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   },
   localProperties: ["refreshSchemas", "reload", "adoptId", "waitForSync"],
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
-  warnings: (inputs) => (SOURCE_TYPES[inputs.sourceType] ? [] : [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`]),
+  warnings: (inputs) => {
+    if (!SOURCE_TYPES[inputs.sourceType]) return [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`];
+    const unknown = unknownJobInputKeys(inputs.sourceType, inputs.jobInputs);
+    return unknown.length > 0 ? [`jobInputs.${unknown.join(", jobInputs.")}: not in PostHog's ${inputs.sourceType} definition known to this provider; sent as given`] : [];
+  },
   adoptId: (inputs) => inputs.adoptId,
   // A replacement within the same project and (type, prefix) would clash with the old source: delete it first.
   deleteBeforeReplace: (olds, news) => olds.sourceType === news.sourceType && (olds.prefix ?? "") === (news.prefix ?? "") && olds.projectId === news.projectId,
