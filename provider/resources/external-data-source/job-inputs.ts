@@ -216,7 +216,8 @@ export function reportedJobInputs(sourceType: string, declared: Record<string, u
   const def = SOURCE_CATALOGUE[sourceType];
   const secrets = jobInputSecretPaths(sourceType, declared);
   const out: Record<string, unknown> = {};
-  const keys = new Set([...Object.keys(declared), ...Object.keys(remote)]);
+  // For a type outside the catalogue, PostHog's defaults are unknown here: only declared keys are compared.
+  const keys = new Set([...Object.keys(declared), ...(def ? Object.keys(remote) : [])]);
   for (const key of keys) {
     const field = def?.fields.find((f) => f.name === key);
     const inner = secrets.filter((p) => p[0] === key).map((p) => p.slice(1));
