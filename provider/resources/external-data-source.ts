@@ -334,8 +334,10 @@ function revenueBody(inputs: ExternalDataSourceInputs) {
  * write, the state records what PostHog then holds and the hooks not yet run (PartialFailureError): the next
  * `up` sees the rest in its diff and finishes it, also after a refresh.
  */
-async function converge(ctx: OperationContext, id: string, olds: ExternalDataSourceOutputs, news: ExternalDataSourceInputs, hooks: Hook[], what: string, waitAfter: boolean): Promise<ExternalDataSourceOutputs> {
-  let wrote = false;
+async function converge(ctx: OperationContext, id: string, olds: ExternalDataSourceOutputs, news: ExternalDataSourceInputs, hooks: Hook[], step0: { what: string; created: boolean }): Promise<ExternalDataSourceOutputs> {
+  const { what, created } = step0;
+  // After a create the object exists whatever fails next: it is recorded, never orphaned.
+  let wrote = created;
   let step = "update";
   let jobInputsApplied = false;
   let left = [...hooks];
@@ -373,7 +375,7 @@ async function converge(ctx: OperationContext, id: string, olds: ExternalDataSou
       left = [];
       reloaded = true;
     }
-    const source = reloaded || waitAfter ? await waitForSync(ctx, id, news) : await ctx.client.externalDataSources.retrieve(id);
+    const source = reloaded || created ? await waitForSync(ctx, id, news) : await ctx.client.externalDataSources.retrieve(id);
     return toOutputs(reportedSourceInputs(news, source), source);
   } catch (err) {
     if (!wrote) throw err;
@@ -458,7 +460,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
       throw new PartialFailureError(`source ${id} created, but reading it back failed: ${(err as Error).message}`, id, { ...inputs, sourceId: id, schemaStatus: [] });
     }
     // What the POST cannot carry (table frequencies, revenue analytics) goes through the same path as an update.
-    return { id, outputs: await converge(ctx, id, created, inputs, [], `source ${id} created`, true) };
+    return { id, outputs: await converge(ctx, id, created, inputs, [], { what: `source ${id} created`, created: true }) };
   },
 
   async adopt(ctx, adoptId, inputs) {
@@ -484,7 +486,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     const connectionChanged = changedJobInputKeys(olds.jobInputs, news.jobInputs).length > 0;
     const remoteChanged = changes.some((c) => !LOCAL_PROPERTIES.includes(c.property));
     const hooks = hooksFor(olds, news, connectionChanged, remoteChanged);
-    return converge(ctx, id, olds, news, hooks, "update applied", false);
+    return converge(ctx, id, olds, news, hooks, { what: "update applied", created: false });
   },
 
   async delete(ctx, id) {
