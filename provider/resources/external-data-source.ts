@@ -260,14 +260,14 @@ function sourcePatch(olds: ExternalDataSourceInputs, news: ExternalDataSourceInp
 /** One table's PATCH: changed fields, and PostHog's reset for a field whose declaration was removed. */
 function tablePatch(had: TableRow | undefined, wanted: TableRow): UpdateSchemaRowBody {
   const body: UpdateSchemaRowBody = {};
+  // A table new to the list is set whole: the state knows nothing of what PostHog holds for it.
   const field = <K extends keyof TableRow>(key: K, reset: unknown, put: (value: unknown) => void) => {
     const before = had?.[key];
     const after = wanted[key];
     if (had && deepEqual(before, after)) return;
     if (after !== undefined) put(after);
-    else if (had && before !== undefined) put(reset);
+    else if (!had || before !== undefined) put(reset);
   };
-  if (!had) body.should_sync = wanted.shouldSync ?? true;
   field("shouldSync", true, (v) => (body.should_sync = v as boolean));
   field("syncType", TABLE_RESET.syncType, (v) => (body.sync_type = v as string));
   field("incrementalField", null, (v) => (body.incremental_field = v as string | null));
@@ -299,13 +299,14 @@ async function applySchemaChanges(ctx: OperationContext, id: string, olds: Exter
     await ctx.client.externalDataSchemas.update(row.id, body);
     wrote();
   }
-  // A table the previous list had (declared, or found syncing by a refresh) and the new one drops stops syncing.
-  // Tables never listed are left alone: adding a list to a source does not switch off what it already syncs.
-  const kept = new Set((news.schemas ?? []).map((s) => s.name));
-  for (const dropped of news.schemas ? (olds.schemas ?? []).filter((s) => !kept.has(s.name) && s.shouldSync !== false) : []) {
-    const row = rows.get(dropped.name);
-    if (!row?.shouldSync) continue;
-    ctx.progress(`no longer syncing table ${dropped.name}`);
+  // The declared list is the set of tables that sync (reads report any other syncing table as drift), so every
+  // table PostHog syncs beyond it stops syncing: one dropped from the list, turned on in the UI, or syncing from
+  // before the list was declared.
+  if (!news.schemas) return;
+  const kept = new Set(news.schemas.map((s) => s.name));
+  for (const row of rows.values()) {
+    if (kept.has(row.name) || !row.shouldSync) continue;
+    ctx.progress(`no longer syncing table ${row.name}`);
     await ctx.client.externalDataSchemas.update(row.id, { should_sync: false });
     wrote();
   }
