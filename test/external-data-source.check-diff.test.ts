@@ -60,6 +60,8 @@ describe("ExternalDataSource check", () => {
     expect(await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, connection_string: "postgresql://u:p@h/d" } })).toEqual([]);
     expect(warnings).toEqual([]);
     expect(await failures({ ...mysql, jobInputs: { ...mysql.jobInputs, using_ssl: "maybe" } })).toMatchObject([{ property: "jobInputs" }]);
+    const { using_ssl: _ssl, ...defaultSsl } = mysql.jobInputs;
+    expect(await failures({ ...mysql, jobInputs: defaultSsl })).toEqual([]);
     expect(await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, sslmode: "require" } })).toEqual([]);
     expect(warnings.join()).toMatch(/jobInputs\.sslmode: not in PostHog's Postgres definition/);
   });

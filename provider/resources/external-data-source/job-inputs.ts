@@ -44,6 +44,8 @@ function fieldSchema(field: CatalogueField): z.ZodType {
 }
 
 function isRequired(field: CatalogueField): boolean {
+  // A plain select with a default (MySQL's using_ssl) is always filled in by PostHog's form: omitting it means the default.
+  if (field.type === "select" && !field.options.some((o) => o.fields)) return false;
   return "required" in field && field.required;
 }
 
