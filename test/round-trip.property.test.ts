@@ -72,6 +72,8 @@ describe("ExternalDataSource round trip", () => {
   const tunnel = { enabled: true, host: "bastion.example.com", port: 22, auth: { selection: "password", username: "jump", password: "tunnel-pw" } };
   const program = fc.record(
     {
+      sourceType: fc.constantFrom("Postgres", "MySQL"),
+      usingSsl: optional(fc.constantFrom(true, false, "false")),
       description: optional(fc.constantFrom("Billing", "  padded  ", "")),
       schema: optional(fc.constantFrom("public", " analytics ")),
       connectionString: optional(fc.constant("postgresql://u:p@db/app")),
@@ -79,10 +81,11 @@ describe("ExternalDataSource round trip", () => {
       schemas: optional(fc.subarray(["orders", "users"]).chain((names) => fc.tuple(...names.map(table)))),
       revenue: optional(fc.record({ enabled: optional(fc.boolean()), includeInvoicelessCharges: optional(fc.boolean()) }, { requiredKeys: [] })),
     },
-    { requiredKeys: [] },
+    { requiredKeys: ["sourceType"] },
   );
-  const toInputs = (prefix: string, p: typeof program extends fc.Arbitrary<infer T> ? T : never) => ({
-    sourceType: "Postgres",
+  // One source per case, so its type comes from A; B keeps it (a type change is a replacement, not a round trip).
+  const toInputs = (prefix: string, sourceType: string, p: typeof program extends fc.Arbitrary<infer T> ? T : never) => ({
+    sourceType,
     prefix,
     ...(p.description !== undefined ? { description: p.description } : {}),
     jobInputs: {
@@ -91,8 +94,10 @@ describe("ExternalDataSource round trip", () => {
       database: "app",
       user: "ro",
       password: "pw",
-      ...(p.schema !== undefined ? { schema: p.schema } : {}),
-      ...(p.connectionString !== undefined ? { connection_string: p.connectionString } : {}),
+      // MySQL requires a schema; using_ssl and connection_string exist only in one type's definition each.
+      ...(p.schema !== undefined || sourceType === "MySQL" ? { schema: p.schema ?? "app" } : {}),
+      ...(sourceType === "MySQL" && p.usingSsl !== undefined ? { using_ssl: p.usingSsl } : {}),
+      ...(sourceType === "Postgres" && p.connectionString !== undefined ? { connection_string: p.connectionString } : {}),
       ...(p.sshTunnel !== undefined ? { ssh_tunnel: p.sshTunnel } : {}),
     },
     ...(p.schemas !== undefined ? { schemas: p.schemas } : {}),
@@ -110,6 +115,7 @@ describe("ExternalDataSource round trip", () => {
     "tableFrequency",
     "tableIncremental",
     "revenue",
+    "sslOff",
   );
 
   const source = (id: string): SourceState => emulator.state.sources.find((s) => s.id === id)!;
@@ -126,6 +132,7 @@ describe("ExternalDataSource round trip", () => {
     if (edit === "tableFrequency") row.sync_frequency = "30day";
     if (edit === "tableIncremental") Object.assign(row, { sync_type: "incremental", incremental_field: "id", incremental_field_type: "integer" });
     if (edit === "revenue") s.revenue_analytics_config.enabled = !s.revenue_analytics_config.enabled;
+    if (edit === "sslOff" && s.source_type === "MySQL") s.job_inputs.using_ssl = "false";
   };
 
   const same = (a: unknown, b: unknown) => deepEqual(a, b) || (typeof a !== "object" && typeof b !== "object" && String(a) === String(b));
@@ -136,7 +143,7 @@ describe("ExternalDataSource round trip", () => {
     const declared = program.jobInputs as Props;
     if ((s.description ?? "") !== ((program.description as string | undefined) ?? "")) return false;
     for (const [key, value] of Object.entries(s.job_inputs)) {
-      if (key in declared ? !same(value, declared[key]) : !isUnsetJobInput("Postgres", key, value)) return false;
+      if (key in declared ? !same(value, declared[key]) : !isUnsetJobInput(s.source_type, key, value)) return false;
     }
     if (Object.keys(declared).some((key) => !(key in s.job_inputs))) return false;
     const rows = program.schemas as Array<Props> | undefined;
@@ -161,7 +168,7 @@ describe("ExternalDataSource round trip", () => {
     await fc.assert(
       fc.asyncProperty(program, uiEdit, program, async (a, edit, b) => {
         const prefix = `rt${seq++}_`;
-        await roundTrip(sources, toInputs(prefix, a), apply(edit), toInputs(prefix, b), matches);
+        await roundTrip(sources, toInputs(prefix, a.sourceType, a), apply(edit), toInputs(prefix, a.sourceType, b), matches);
       }),
       { numRuns: RUNS },
     );
