@@ -1,5 +1,5 @@
 import { Agent, errors as undiciErrors } from "undici";
-import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, ResponseParseError } from "./errors";
+import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, ResponseParseError, type ErrorContext } from "./errors";
 import { backoffMs, DEFAULT_RETRY, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
 import { Semaphore } from "./semaphore";
 
@@ -15,6 +15,8 @@ export interface TransportOptions {
   retry: RetryOptions;
   userAgent: string;
   onEvent?: ((event: ClientEvent) => void) | undefined;
+  /** Scrubs error texts of the secrets the client holds and sent, and names the key's prefix in 401/403 errors. */
+  errorContext?: ErrorContext | undefined;
 }
 
 export interface RawResponse {
@@ -80,7 +82,7 @@ export class Transport {
         await this.wait(method, path, attempt, delay, `got ${response.status}`, signal);
         continue;
       }
-      throw apiErrorFor(response.status, method, path, response.text, wait);
+      throw apiErrorFor(response.status, method, path, response.text, wait, this.opts.errorContext);
     }
   }
 
@@ -115,7 +117,7 @@ export class Transport {
     try {
       return JSON.parse(response.text);
     } catch {
-      throw new ResponseParseError(method, path, response.status, response.text.slice(0, 200));
+      throw new ResponseParseError(method, path, response.status, response.text.slice(0, 200), [], this.opts.errorContext?.scrub);
     }
   }
 

@@ -1,12 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client";
-import type { ConnectionOverrides } from "../config";
+import { ConfigurationError, type ConnectionOverrides } from "../config";
 import { checkInputs } from "./check";
 import type { AnyResourceDefinition, OperationContext } from "./definition";
 import { diffProperties } from "./diff";
 import { diffNote, formatDiffNote } from "./diff-note";
 import { PartialFailureError, ResourceOperationError } from "./errors";
-import { compact } from "./values";
+import { compact, UNKNOWN } from "./values";
 
 const PROVIDER_KEY = "__provider";
 
@@ -16,6 +16,8 @@ export interface LifecycleServices {
   warn(message: string): void;
   /** Machine-readable notes for tools reading the event stream (see diff-note.ts); users see them only with -v. */
   debug?(message: string): void;
+  /** Why the connection these overrides lead to is refused before any request (the http rule), if it is. */
+  connectionProblem?(overrides: ConnectionOverrides): string | undefined;
 }
 
 type Props = Record<string, unknown>;
@@ -35,18 +37,29 @@ function overridesOf(props: Props): ConnectionOverrides {
  * create/read/update/delete delegated to the definition with uniform error wording and partial-failure bookkeeping.
  */
 export function toDynamicProvider(def: AnyResourceDefinition, services: LifecycleServices): pulumi.dynamic.ResourceProvider {
-  const contextFor = (props: Props): OperationContext => services.context(overridesOf(props), def.label(props));
+  /** The operation's context; the client learns the secret values of every version of the props it will send or hold. */
+  const contextFor = (props: Props, ...others: Props[]): OperationContext => {
+    const ctx = services.context(overridesOf(props), def.label(props));
+    for (const p of [props, ...others]) ctx.client.secrets?.add(...(def.secretValues?.(p) ?? []));
+    return ctx;
+  };
 
   async function guarded<T>(ctx: OperationContext, operation: string, provider: unknown, run: () => Promise<T>): Promise<T> {
+    const scrub = (text: string) => ctx.client.secrets?.scrub(text) ?? text;
     try {
       return await run();
     } catch (err) {
       if (err instanceof PartialFailureError) {
         // The host needs `__provider` in the recorded properties, or later steps could not load the provider.
-        throw new PartialFailureError(err.message, err.id, { ...compact(err.properties), [PROVIDER_KEY]: provider }, err.reasons);
+        throw new PartialFailureError(scrub(err.message), err.id, { ...compact(err.properties), [PROVIDER_KEY]: provider }, err.reasons.map(scrub));
       }
-      if (err instanceof ResourceOperationError) throw err;
-      throw new ResourceOperationError(ctx.label, operation, err);
+      if (err instanceof ResourceOperationError) {
+        err.message = scrub(err.message);
+        throw err;
+      }
+      const wrapped = new ResourceOperationError(ctx.label, operation, err);
+      wrapped.message = scrub(wrapped.message);
+      throw wrapped;
     }
   }
 
@@ -54,6 +67,13 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
     async check(_olds: Props, news: Props) {
       const outcome = checkInputs(def.inputs, withoutProvider(news));
       if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+      // The http rule, before any request can carry the API key (a host still unknown in preview is checked at up).
+      if (news.host !== UNKNOWN) {
+        const overrides = overridesOf(news);
+        const problem = services.connectionProblem?.(overrides);
+        if (problem && overrides.host) return { inputs: news, failures: [{ property: "host", reason: problem }] };
+        if (problem) throw new ConfigurationError(`${def.label(outcome.value as Props)}: ${problem}`);
+      }
       for (const warning of def.warnings?.(outcome.value) ?? []) services.warn(`${def.label(outcome.value)}: ${warning}`);
       return { inputs: compact(outcome.value) };
     },
@@ -90,7 +110,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
 
     async update(id: string, olds: Props, news: Props) {
       const inputs = withoutProvider(news);
-      const ctx = contextFor(inputs);
+      const ctx = contextFor(inputs, withoutProvider(olds));
       const changes = diffProperties(olds, inputs, def.diff);
       const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], () => def.update(ctx, id, withoutProvider(olds), inputs, changes));
       return { outs: compact(outputs) };

@@ -1,15 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
+import { hostOverrideSchema } from "../config";
 import { PostHogConnectionError, type ExternalDataSource as ApiSource } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
 import { findAfterAmbiguousCreate } from "../resource/reconcile";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { AdoptionMismatchError, PartialFailureError } from "../resource/errors";
-import { providerOf, registrationProps, secretizePaths, TYPE_MODULE } from "../resource/program-side";
-import { deepEqual } from "../resource/values";
-import { jobInputSecretPaths, KNOWN_SOURCE_TYPES, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
+import { providerOf, registrationProps, secretInput, secretizePaths, TYPE_MODULE } from "../resource/program-side";
+import { deepEqual, getPath } from "../resource/values";
+import { isCatalogued, jobInputSecretPaths, KNOWN_SOURCE_TYPES, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
 
 export { jobInputSecretPaths } from "./external-data-source/job-inputs";
 
@@ -60,7 +61,7 @@ export const externalDataSourceInputsSchema = z
       .describe("After create or a reload, wait until the sync leaves Running."),
     adoptId: adoptIdSchema,
     projectId: z.string().regex(/^\d+$/, "must be a numeric project id").optional().describe("Project override (default: posthog:projectId)."),
-    host: z.url().optional().describe("Host override (default: posthog:host)."),
+    host: hostOverrideSchema.optional().describe("Host override (default: posthog:host); plain http:// only for loopback hosts unless posthog:allowInsecureHttp."),
   })
   // Unknown keys are refused, not dropped: a misspelt property must fail at check, not be silently ignored.
   .strict()
@@ -262,6 +263,10 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   },
   localProperties: ["refreshSchemas", "reload", "adoptId", "waitForSync"],
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
+  secretValues: (inputs) => {
+    const jobInputs = inputs.jobInputs && typeof inputs.jobInputs === "object" ? inputs.jobInputs : {};
+    return jobInputSecretPaths(String(inputs.sourceType), jobInputs).map((path) => getPath(jobInputs, path));
+  },
   warnings: (inputs) => {
     if (!SOURCE_TYPES[inputs.sourceType]) return [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`];
     const unknown = unknownJobInputKeys(inputs.sourceType, inputs.jobInputs);
@@ -375,6 +380,17 @@ export interface ExternalDataSourceArgs {
   host?: pulumi.Input<string>;
 }
 
+/**
+ * `jobInputs` with its secret fields made Pulumi secrets in the program, before registration, even when passed as
+ * plain strings: the catalogue's paths (PostHog's own field definitions) for a catalogued type given as a string;
+ * all of it for any other type, or a type not known yet (an Output), since nothing else can say which fields are
+ * credentials.
+ */
+function secretJobInputs(sourceType: pulumi.Input<string>, jobInputs: pulumi.Input<Record<string, unknown>>): pulumi.Input<Record<string, unknown>> {
+  if (!isCatalogued(sourceType)) return secretInput<unknown>(jobInputs) as pulumi.Output<Record<string, unknown>>;
+  return secretizePaths(jobInputs, jobInputSecretPaths(sourceType, undefined)) ?? jobInputs;
+}
+
 /** A PostHog warehouse source: a connection PostHog syncs tables from (Stripe, Postgres, Hubspot, ...). */
 export class ExternalDataSource extends pulumiRuntime.dynamic.Resource {
   declare readonly sourceType: pulumi.Output<string>;
@@ -388,11 +404,6 @@ export class ExternalDataSource extends pulumiRuntime.dynamic.Resource {
   declare readonly schemaStatus: pulumi.Output<SchemaStatus[]>;
 
   constructor(name: string, args: ExternalDataSourceArgs, opts?: pulumi.CustomResourceOptions) {
-    // Secret connection fields become Pulumi secrets even when passed as plain strings.
-    const sourceType = typeof args.sourceType === "string" ? args.sourceType : "";
-    const plain = typeof args.jobInputs === "object" && !pulumiRuntime.Output.isInstance(args.jobInputs) && !(args.jobInputs instanceof Promise) ? (args.jobInputs as Record<string, unknown>) : undefined;
-    const paths = plain && sourceType ? jobInputSecretPaths(sourceType, plain) : [];
-    const jobInputs = paths.length > 0 || !plain ? secretizePaths(args.jobInputs, paths) : args.jobInputs;
-    super(providerOf("ExternalDataSource"), name, registrationProps({ ...args, jobInputs }, EXTERNAL_DATA_SOURCE_OUTPUTS), opts, TYPE_MODULE, "ExternalDataSource");
+    super(providerOf("ExternalDataSource"), name, registrationProps({ ...args, jobInputs: secretJobInputs(args.sourceType, args.jobInputs) }, EXTERNAL_DATA_SOURCE_OUTPUTS), opts, TYPE_MODULE, "ExternalDataSource");
   }
 }

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { PostHogClient } from "../client";
-import { resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
+import { connectionHostProblem, resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
 import type { AnyResourceDefinition, OperationContext } from "../resource/definition";
 import { toDynamicProvider, type LifecycleServices } from "../resource/lifecycle";
 import { definitions, type ResourceTypeName } from "../resources/registry";
@@ -43,6 +43,7 @@ const services: LifecycleServices = {
   },
   warn: (message) => engineLog.warn(message),
   debug: (message) => engineLog.debug(message),
+  connectionProblem: (overrides) => connectionHostProblem(configSource, process.env, overrides),
 };
 
 export function configure(req: { config: ConfigSource }): void {
