@@ -50,7 +50,8 @@ describe("ExternalDataSource check", () => {
     warnings.length = 0;
     expect(await failures({ sourceType: "Vitally", jobInputs: { secret_token: "x" } })).toEqual([]);
     expect(warnings.join()).toMatch(/not validated/);
-    expect(jobInputSecretPaths("Vitally", { secret_token: "x", region: "EU" })).toEqual([["secret_token"]]);
+    // Not in the catalogue: nothing says which fields are credentials, so all of them are secret (no name guess).
+    expect(jobInputSecretPaths("Vitally", { secret_token: "x", region: "EU" })).toEqual([["secret_token"], ["region"]]);
   });
 
   it("accepts PostHog's own fields (MySQL using_ssl, Postgres connection_string) and warns about unknown ones", async () => {

@@ -9,13 +9,15 @@ export const REDACTED = "[secret]";
 /** Shorter values would blank out ordinary words; Pulumi's own log filter draws the line at 3 characters too. */
 const MIN_SECRET_LENGTH = 3;
 
-/** The spellings a value takes when a server echoes it: raw, JSON string, Python repr, URL- and HTML-encoded. */
+/** The spellings a value takes when a server echoes it: raw, JSON string (once or twice), Python repr, URL- and HTML-encoded. */
 function spellings(value: string): string[] {
   const json = JSON.stringify(value).slice(1, -1);
+  // A JSON document quoted inside another (an error that embeds the request body as a string).
+  const jsonInJson = JSON.stringify(json).slice(1, -1);
   const python = value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
   const html = value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
   const url = encodeURIComponent(value);
-  return [...new Set([value, json, python, html, url, url.replace(/%20/g, "+")])];
+  return [...new Set([value, json, jsonInJson, python, html, url, url.replace(/%20/g, "+")])];
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

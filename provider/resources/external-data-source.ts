@@ -386,7 +386,7 @@ export interface ExternalDataSourceArgs {
  * all of it for any other type, or a type not known yet (an Output), since nothing else can say which fields are
  * credentials.
  */
-function secretJobInputs(sourceType: pulumi.Input<string>, jobInputs: pulumi.Input<Record<string, unknown>>): pulumi.Input<Record<string, unknown>> {
+export function secretJobInputs(sourceType: pulumi.Input<string>, jobInputs: pulumi.Input<Record<string, unknown>>): pulumi.Input<Record<string, unknown>> {
   if (!isCatalogued(sourceType)) return secretInput<unknown>(jobInputs) as pulumi.Output<Record<string, unknown>>;
   return secretizePaths(jobInputs, jobInputSecretPaths(sourceType, undefined)) ?? jobInputs;
 }

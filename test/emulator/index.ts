@@ -32,7 +32,7 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type Fault = { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> } | { kind: "delay"; ms: number } | { kind: "reset" } | { kind: "commit-then-drop" };
+export type Fault = { kind: "status"; status: number; body?: unknown; headers?: Record<string, string>; /** sent as is instead of `body` as JSON: a truncated or HTML body */ text?: string } | { kind: "delay"; ms: number } | { kind: "reset" } | { kind: "commit-then-drop" };
 export interface FaultRule {
   method?: string;
   path: string | RegExp;
@@ -168,6 +168,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
     if (rule?.fault.kind === "status") {
       record(rule.fault.status, parsed);
+      if (rule.fault.text !== undefined) return void res.writeHead(rule.fault.status, { "content-type": "text/html", ...rule.fault.headers }).end(rule.fault.text);
       return send(res, rule.fault.status, rule.fault.body ?? { type: "server_error", code: "error", detail: "Injected fault.", attr: null }, rule.fault.headers);
     }
     if (rule?.fault.kind === "delay") await new Promise((r) => setTimeout(r, (rule.fault as { ms: number }).ms));
