@@ -45,6 +45,8 @@ export interface ResourceDefinition<TInputs extends Record<string, unknown>, TOu
    * error text, in any spelling PostHog may echo them.
    */
   secretValues?(inputs: TInputs): unknown[];
+  /** Properties that can hold secrets: a check failure inside one names only the path, never the value (see check). */
+  readonly secretProperties?: readonly string[];
   deleteBeforeReplace?(olds: TOutputs, news: TInputs): boolean;
   /** Id of an existing object to take over instead of creating one, if the inputs ask for it. */
   adoptId?(inputs: TInputs): string | undefined;

@@ -66,7 +66,12 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
   return {
     async check(_olds: Props, news: Props) {
       const outcome = checkInputs(def.inputs, withoutProvider(news));
-      if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+      if (!outcome.ok) {
+        // The engine prints a failing property's whole value ("property jobInputs value {map[… password:{&{{…}}}]}"),
+        // secrets in plaintext; for a property that can hold them, the reason alone names the path.
+        const failures = outcome.failures.map((f) => (def.secretProperties?.includes(f.property) ? { property: "", reason: f.reason } : f));
+        return { inputs: news, failures };
+      }
       // The http rule, before any request can carry the API key (a host still unknown in preview is checked at up).
       if (news.host !== UNKNOWN) {
         const overrides = overridesOf(news);

@@ -15,7 +15,7 @@ import { isCatalogued, jobInputSecretPaths, KNOWN_SOURCE_TYPES, SOURCE_TYPES, un
 export { jobInputSecretPaths } from "./external-data-source/job-inputs";
 
 // PostHog's source_type choices (facts.md lists these and more); the typed ones are validated field by field.
-const POSTHOG_SOURCE_TYPES = [
+export const POSTHOG_SOURCE_TYPES = [
   ...KNOWN_SOURCE_TYPES,
   "Vitally", "Chargebee", "Ashby", "GoogleAds", "GoogleSheets", "MetaAds", "LinkedinAds", "RedditAds", "TikTokAds", "Klaviyo",
   "Mailchimp", "Braze", "Mailjet", "Redshift", "MongoDB", "Polar", "RevenueCat", "Shopify", "TemporalIO", "DoIt",
@@ -191,6 +191,13 @@ function changedJobInputKeys(olds: Record<string, unknown>, news: Record<string,
   return [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !deepEqual(olds[k], news[k]));
 }
 
+/** Paths of the leaves that differ between two configs (a key added or removed counts as its whole subtree). */
+function changedLeafPaths(a: unknown, b: unknown, prefix: string[] = []): string[][] {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObj(a) || !isObj(b)) return deepEqual(a, b) ? [] : [prefix];
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => changedLeafPaths(a[k], b[k], [...prefix, k]));
+}
+
 async function applySchemaChanges(ctx: OperationContext, id: string, olds: ExternalDataSourceOutputs, news: ExternalDataSourceInputs): Promise<void> {
   const before = new Map((olds.schemas ?? []).map((s) => [s.name, s]));
   const rows = new Map(olds.schemaStatus.map((row) => [row.name, row]));
@@ -263,6 +270,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   },
   localProperties: ["refreshSchemas", "reload", "adoptId", "waitForSync"],
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
+  secretProperties: ["jobInputs"],
   secretValues: (inputs) => {
     const jobInputs = inputs.jobInputs && typeof inputs.jobInputs === "object" ? inputs.jobInputs : {};
     return jobInputSecretPaths(String(inputs.sourceType), jobInputs).map((path) => getPath(jobInputs, path));
@@ -319,10 +327,15 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   async update(ctx, id, olds, news, changes) {
     const changed = new Set(changes.map((c) => c.property));
     const jobKeys = changed.has("jobInputs") ? changedJobInputKeys(olds.jobInputs, news.jobInputs) : [];
-    const connectionChanged = jobKeys.length > 0;
+    // A credential rotation alone (only secret fields of a catalogued type changed) reaches the same database: it
+    // re-sends the secret and nothing else, no table re-discovery.
+    const secretPaths = jobInputSecretPaths(news.sourceType, news.jobInputs);
+    const rotatedOnly =
+      isCatalogued(news.sourceType) && changedLeafPaths(olds.jobInputs, news.jobInputs).every((leaf) => secretPaths.some((p) => p.every((key, i) => leaf[i] === key)));
+    const connectionChanged = jobKeys.length > 0 && !rotatedOnly;
     const body: { description?: string; job_inputs?: Record<string, unknown> } = {};
     if (changed.has("description")) body.description = news.description ?? "";
-    if (connectionChanged) {
+    if (jobKeys.length > 0) {
       // Only what changed: PostHog merges job_inputs into the stored config and keeps secrets not sent. When the
       // connection target moves, PostHog wants the credentials again, so the secrets go along.
       const retarget = jobKeys.some((k) => CONNECTION_TARGET_KEYS.includes(k));
