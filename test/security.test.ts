@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { driftSpec } from "../cli/drift";
+import { importSpec } from "../cli/import";
 import { main } from "../cli/main";
+import { applyConnectionFlags, helpText } from "../cli/options";
+import { planSpec } from "../cli/plan";
 import { AuthenticationError, PermissionDeniedError, PostHogClient, ResponseParseError } from "../provider/client";
 import { SecretScrubber } from "../provider/client/redact";
 import { ConfigurationError, connectionHostProblem, isLoopbackHost, resolveConnection } from "../provider/config";
@@ -73,6 +77,21 @@ describe("the http rule", () => {
     }
     expect(written.join("")).toMatch(/host http:\/\/10\.1\.2\.3:8000 is refused: plain http:\/\/ is allowed only for loopback hosts/);
     expect(written.join("")).not.toContain(KEY);
+  });
+
+  it("the commands' --allow-insecure-http is the same opt-in, passed on to the provider process through the environment", () => {
+    const saved = process.env.POSTHOG_ALLOW_INSECURE_HTTP;
+    try {
+      delete process.env.POSTHOG_ALLOW_INSECURE_HTTP;
+      applyConnectionFlags({ "allow-insecure-http": false });
+      expect(process.env.POSTHOG_ALLOW_INSECURE_HTTP).toBeUndefined();
+      applyConnectionFlags({ "allow-insecure-http": true });
+      expect(resolveConnection(config({ "posthog:host": "http://10.1.2.3:8000" }), { ...env, ...process.env }).host).toBe("http://10.1.2.3:8000");
+    } finally {
+      if (saved === undefined) delete process.env.POSTHOG_ALLOW_INSECURE_HTTP;
+      else process.env.POSTHOG_ALLOW_INSECURE_HTTP = saved;
+    }
+    for (const text of [helpText(planSpec), helpText(driftSpec), helpText(importSpec)]) expect(text).toMatch(/--allow-insecure-http\s+allow a plain http:\/\/ PostHog host that is not loopback/);
   });
 });
 
