@@ -149,6 +149,16 @@ describe("error texts never carry a secret the client holds or sent", () => {
     }
   });
 
+  it("what PostHog reports beyond the inputs (a sync error quoting the password) is scrubbed before it reaches the state", async () => {
+    const created = await provider().create!({ ...postgres("reported-canary-pw-51e0"), prefix: "rep_" });
+    const row = emulator.state.sources.find((s) => s.id === created.id)!.schemas[0]!;
+    row.latest_error = "could not connect with password reported-canary-pw-51e0";
+    row.running_until = undefined;
+    const read = await provider().read!(created.id, created.outs);
+    expect(read.props?.latestError).toBe("could not connect with password [secret]");
+    expect((read.props?.jobInputs as Record<string, unknown>).password).toBe("reported-canary-pw-51e0");
+  });
+
   it("scrubs every spelling of every registered value, longest first", () => {
     const s = new SecretScrubber("hunter2-long", "hunter2-long-and-longer", { nested: ["x y&z<>"] });
     expect(s.scrub("a hunter2-long-and-longer b hunter2-long c x+y%26z%3C%3E d x y&amp;z&lt;&gt; e")).toBe("a [secret] b [secret] c [secret] d [secret] e");

@@ -60,6 +60,11 @@ export class SecretScrubber {
   }
 
   scrub(text: string): string {
+    return redactSecrets(this.scrubValues(text));
+  }
+
+  /** Replaces the registered values only (no pattern guesses): safe on text that is data, not a message. */
+  scrubValues(text: string): string {
     if (this.values.size > 0) {
       // Longest first, so a secret that contains another is replaced whole.
       this.pattern ??= new RegExp(
@@ -71,7 +76,7 @@ export class SecretScrubber {
       );
       text = text.replace(this.pattern, REDACTED);
     }
-    return redactSecrets(text);
+    return text;
   }
 }
 

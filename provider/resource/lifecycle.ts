@@ -27,6 +27,24 @@ function withoutProvider(props: Props): Props {
   return rest;
 }
 
+/**
+ * What PostHog reported beyond the inputs (`latestError`, `status`, …) is its text: a secret it echoes there (a
+ * sync error quoting a connection string) must not land in the state as a plain output.
+ */
+function scrubReported(outputs: Props, inputs: Props, ctx: OperationContext): Props {
+  const secrets = ctx.client.secrets;
+  if (!secrets) return outputs;
+  const visit = (value: unknown): unknown =>
+    typeof value === "string"
+      ? secrets.scrubValues(value)
+      : Array.isArray(value)
+        ? value.map(visit)
+        : value !== null && typeof value === "object"
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, visit(v)]))
+          : value;
+  return Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, key in inputs ? value : visit(value)]));
+}
+
 function overridesOf(props: Props): ConnectionOverrides {
   const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
   return { projectId: str(props.projectId), host: str(props.host) };
@@ -101,7 +119,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const outcome = await guarded(ctx, adoptId ? `adopting ${adoptId}` : "create", news[PROVIDER_KEY], () =>
         adoptId ? def.adopt(ctx, adoptId, inputs) : def.create(ctx, inputs),
       );
-      return { id: outcome.id, outs: compact(outcome.outputs) };
+      return { id: outcome.id, outs: compact(scrubReported(outcome.outputs, inputs, ctx)) };
     },
 
     async read(id: string, props: Props) {
@@ -110,7 +128,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const outcome = await guarded(ctx, `read of ${id}`, props?.[PROVIDER_KEY], () => def.read(ctx, id, state));
       // An empty id tells the engine the object is gone, so refresh drops it from the state.
       if (!outcome) return { id: "", props: {} };
-      return { id, props: compact(outcome.outputs), inputs: compact(outcome.inputs) };
+      return { id, props: compact(scrubReported(outcome.outputs, outcome.inputs, ctx)), inputs: compact(outcome.inputs) };
     },
 
     async update(id: string, olds: Props, news: Props) {
@@ -118,7 +136,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const ctx = contextFor(inputs, withoutProvider(olds));
       const changes = diffProperties(olds, inputs, def.diff);
       const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], () => def.update(ctx, id, withoutProvider(olds), inputs, changes));
-      return { outs: compact(outputs) };
+      return { outs: compact(scrubReported(outputs, inputs, ctx)) };
     },
 
     async delete(id: string, props: Props) {

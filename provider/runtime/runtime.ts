@@ -37,8 +37,9 @@ const services: LifecycleServices = {
       client,
       connection,
       label,
-      progress: (message) => engineLog.info(`${label}: ${message}`),
-      warn: (message) => engineLog.warn(`${label}: ${message}`),
+      // Progress and warnings may quote PostHog (a sync's latest_error): scrubbed like every error text.
+      progress: (message) => engineLog.info(client.secrets.scrub(`${label}: ${message}`)),
+      warn: (message) => engineLog.warn(client.secrets.scrub(`${label}: ${message}`)),
     };
   },
   warn: (message) => engineLog.warn(message),
