@@ -153,7 +153,7 @@ describe("error texts never carry a secret the client holds or sent", () => {
     const created = await provider().create!({ ...postgres("reported-canary-pw-51e0"), prefix: "rep_" });
     const row = emulator.state.sources.find((s) => s.id === created.id)!.schemas[0]!;
     row.latest_error = "could not connect with password reported-canary-pw-51e0";
-    row.running_until = undefined;
+    row.running_until = 0;
     const read = await provider().read!(created.id, created.outs);
     expect(read.props?.latestError).toBe("could not connect with password [secret]");
     expect((read.props?.jobInputs as Record<string, unknown>).password).toBe("reported-canary-pw-51e0");
