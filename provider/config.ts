@@ -139,7 +139,10 @@ export function resolveConnection(
   if (parsed.success) {
     const insecure = connectionHostProblem(source, env, overrides);
     if (insecure) problems.push(insecure);
-    if (problems.length === 0) return { host: parsed.data.host.replace(/\/+$/, ""), apiKey: parsed.data.apiKey, projectId: parsed.data.projectId };
+    if (problems.length === 0) {
+      const { allowInsecureHttp: _checked, ...connection } = parsed.data;
+      return { ...connection, host: parsed.data.host.replace(/\/+$/, "") };
+    }
   } else {
     problems.push(
       ...parsed.error.issues.map((issue) => {

@@ -70,9 +70,8 @@ export class PostHogClient {
         method,
         path,
         response.status,
-        response.text.slice(0, 200),
+        this.scrub(response.text).slice(0, 200),
         parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${this.scrub(i.message)}`),
-        this.scrub,
       );
     }
     return parsed.data;
@@ -123,7 +122,7 @@ export class PostHogClient {
       const path = `${this.environment}/warehouse_saved_queries/`;
       const response = await this.transport.request("POST", path, body);
       const parsed = s.savedQuerySchema.safeParse(this.transport.parseJson("POST", path, response));
-      if (!parsed.success) throw new ResponseParseError("POST", path, response.status, response.text.slice(0, 200), [], this.scrub);
+      if (!parsed.success) throw new ResponseParseError("POST", path, response.status, this.scrub(response.text).slice(0, 200));
       return { status: response.status, view: parsed.data };
     },
     retrieve: (id: string) => this.call("GET", this.viewPath(id), s.savedQuerySchema),

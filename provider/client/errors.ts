@@ -84,7 +84,7 @@ export class PostHogConnectionError extends PostHogError {
     what = "connection failed",
   ) {
     super(
-      `${method} ${path}: ${what} (${redactSecrets(cause instanceof Error ? cause.message : String(cause))})` +
+      `${method} ${path}: ${what} (${cause instanceof Error ? cause.message : String(cause)})` +
         (mayHaveSucceeded && method === "POST" ? "; the request may have been applied by PostHog" : ""),
     );
   }
@@ -97,21 +97,17 @@ export class PostHogTimeoutError extends PostHogConnectionError {
 /** PostHog answered 2xx but the body is not what the API promises (HTML, truncated JSON, wrong shape). */
 export class ResponseParseError extends PostHogError {
   override name = "ResponseParseError";
-  readonly excerpt: string;
-  /** `excerpt` is scrubbed here (`scrub`, else credential-shaped text): a malformed body may echo what was sent. */
+  /** `excerpt` must come scrubbed (whole text first, then cut): a malformed body may echo what was sent. */
   constructor(
     readonly method: string,
     readonly path: string,
     readonly status: number,
-    excerpt: string,
+    readonly excerpt: string,
     readonly issues: string[] = [],
-    scrub: (text: string) => string = redactSecrets,
   ) {
-    excerpt = scrub(excerpt);
     super(
       `${method} ${path} → ${status}: unexpected response body${issues.length ? ` (${issues.join("; ")})` : ""}: ${excerpt}`,
     );
-    this.excerpt = excerpt;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors } from "undici";
 import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, ResponseParseError, type ErrorContext } from "./errors";
 import { backoffMs, DEFAULT_RETRY, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
+import { redactSecrets } from "./redact";
 import { Semaphore } from "./semaphore";
 
 export type ClientEvent =
@@ -117,8 +118,13 @@ export class Transport {
     try {
       return JSON.parse(response.text);
     } catch {
-      throw new ResponseParseError(method, path, response.status, response.text.slice(0, 200), [], this.opts.errorContext?.scrub);
+      throw new ResponseParseError(method, path, response.status, this.scrub(response.text).slice(0, 200));
     }
+  }
+
+  /** Scrubbed before it is cut, so no excerpt ends in half a secret. */
+  private scrub(text: string): string {
+    return (this.opts.errorContext?.scrub ?? redactSecrets)(text);
   }
 
   async close(): Promise<void> {
