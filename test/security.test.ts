@@ -135,6 +135,12 @@ describe("error texts never carry a secret the client holds or sent", () => {
     const parse = await client.externalDataSources.retrieve("x1").catch((e: unknown) => e);
     expect(parse).toBeInstanceOf(ResponseParseError);
     expect((parse as ResponseParseError).message + (parse as ResponseParseError).excerpt).not.toContain("canary");
+    // A secret straddling the excerpt's cut: scrubbed whole first, so no prefix of it survives the cut.
+    const straddling = `{"pad": "${"a".repeat(186)}${PASSWORD}`;
+    expect(straddling.indexOf(PASSWORD)).toBe(195);
+    emulator.addFault({ method: "GET", path: "/external_data_sources/x3/", fault: { kind: "status", status: 200, text: straddling } });
+    const cut = (await client.externalDataSources.retrieve("x3").catch((e: unknown) => e)) as ResponseParseError;
+    expect(cut.excerpt).not.toContain(PASSWORD.slice(0, 4));
     emulator.addFault({ method: "GET", path: "/external_data_sources/x2/", times: 2, fault: { kind: "status", status: 502, text: `<html><body>upstream said ${escapeHtml(PASSWORD)} and ${KEY}</body></html>` } });
     const events: string[] = [];
     const retrying = new PostHogClient({ host: emulator.url, apiKey: KEY, projectId: 1, retryBaseMs: 1, maxRetries: 1, onEvent: (e) => events.push(JSON.stringify(e)) });
