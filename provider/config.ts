@@ -112,9 +112,10 @@ export function allowInsecureHttp(source: ConfigSource | undefined, env: NodeJS.
 
 /** The host an operation would use, and the http rule applied to it: no API key needed, so `check` can run it. */
 export function connectionHostProblem(source: ConfigSource | undefined, env: NodeJS.ProcessEnv, overrides: ConnectionOverrides = {}): string | undefined {
-  const host = firstDefined(overrides.host, lookup(source)("host"), env.POSTHOG_HOST) ?? DEFAULT_HOST;
-  const what = firstDefined(overrides.host) ? "host" : firstDefined(lookup(source)("host")) ? `${CONFIG_NAMESPACE}:host` : env.POSTHOG_HOST ? "POSTHOG_HOST" : `${CONFIG_NAMESPACE}:host`;
-  return insecureHostProblem(host, allowInsecureHttp(source, env), what);
+  // Named as the user set it: the resource's `host`, the stack's posthog:host, or POSTHOG_HOST.
+  const candidates: Array<[string, string | undefined]> = [["host", overrides.host], [`${CONFIG_NAMESPACE}:host`, lookup(source)("host")], ["POSTHOG_HOST", env.POSTHOG_HOST]];
+  const [what, host] = candidates.find(([, value]) => firstDefined(value) !== undefined) ?? [`${CONFIG_NAMESPACE}:host`, DEFAULT_HOST];
+  return insecureHostProblem(host!, allowInsecureHttp(source, env), what);
 }
 
 /**
