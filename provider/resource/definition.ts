@@ -45,6 +45,8 @@ export interface ResourceDefinition<TInputs extends Record<string, unknown>, TOu
    * error text, in any spelling PostHog may echo them.
    */
   secretValues?(inputs: TInputs): unknown[];
+  /** Outputs holding PostHog's own free text (a sync's error): scrubbed of the secrets the client holds before the state. */
+  readonly serverText?: readonly string[];
   /** Properties that can hold secrets: a check failure inside one names only the path, never the value (see check). */
   readonly secretProperties?: readonly string[];
   deleteBeforeReplace?(olds: TOutputs, news: TInputs): boolean;

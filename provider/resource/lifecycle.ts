@@ -28,21 +28,15 @@ function withoutProvider(props: Props): Props {
 }
 
 /**
- * What PostHog reported beyond the inputs (`latestError`, `status`, …) is its text: a secret it echoes there (a
- * sync error quoting a connection string) must not land in the state as a plain output.
+ * PostHog's own free text in the outputs (`latestError`) may quote a secret it was sent (a sync error with the
+ * connection string): it must not land in the state as a plain output.
  */
-function scrubReported(outputs: Props, inputs: Props, ctx: OperationContext): Props {
+function scrubServerText(def: AnyResourceDefinition, outputs: Props, ctx: OperationContext): Props {
   const secrets = ctx.client.secrets;
-  if (!secrets) return outputs;
-  const visit = (value: unknown): unknown =>
-    typeof value === "string"
-      ? secrets.scrubValues(value)
-      : Array.isArray(value)
-        ? value.map(visit)
-        : value !== null && typeof value === "object"
-          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, visit(v)]))
-          : value;
-  return Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, key in inputs ? value : visit(value)]));
+  if (!secrets || !def.serverText) return outputs;
+  const scrubbed = { ...outputs };
+  for (const key of def.serverText) if (typeof scrubbed[key] === "string") scrubbed[key] = secrets.scrubValues(scrubbed[key]);
+  return scrubbed;
 }
 
 function overridesOf(props: Props): ConnectionOverrides {
@@ -119,7 +113,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const outcome = await guarded(ctx, adoptId ? `adopting ${adoptId}` : "create", news[PROVIDER_KEY], () =>
         adoptId ? def.adopt(ctx, adoptId, inputs) : def.create(ctx, inputs),
       );
-      return { id: outcome.id, outs: compact(scrubReported(outcome.outputs, inputs, ctx)) };
+      return { id: outcome.id, outs: compact(scrubServerText(def, outcome.outputs, ctx)) };
     },
 
     async read(id: string, props: Props) {
@@ -128,7 +122,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const outcome = await guarded(ctx, `read of ${id}`, props?.[PROVIDER_KEY], () => def.read(ctx, id, state));
       // An empty id tells the engine the object is gone, so refresh drops it from the state.
       if (!outcome) return { id: "", props: {} };
-      return { id, props: compact(scrubReported(outcome.outputs, outcome.inputs, ctx)), inputs: compact(outcome.inputs) };
+      return { id, props: compact(scrubServerText(def, outcome.outputs, ctx)), inputs: compact(outcome.inputs) };
     },
 
     async update(id: string, olds: Props, news: Props) {
@@ -136,7 +130,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const ctx = contextFor(inputs, withoutProvider(olds));
       const changes = diffProperties(olds, inputs, def.diff);
       const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], () => def.update(ctx, id, withoutProvider(olds), inputs, changes));
-      return { outs: compact(scrubReported(outputs, inputs, ctx)) };
+      return { outs: compact(scrubServerText(def, outputs, ctx)) };
     },
 
     async delete(id: string, props: Props) {

@@ -271,6 +271,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   localProperties: ["refreshSchemas", "reload", "adoptId", "waitForSync"],
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
   secretProperties: ["jobInputs"],
+  serverText: ["latestError"],
   secretValues: (inputs) => {
     const jobInputs = inputs.jobInputs && typeof inputs.jobInputs === "object" ? inputs.jobInputs : {};
     return jobInputSecretPaths(String(inputs.sourceType), jobInputs).map((path) => getPath(jobInputs, path));

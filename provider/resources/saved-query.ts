@@ -113,6 +113,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
   },
   localProperties: ["overwriteRemoteChanges", "adoptId"],
   label: (inputs) => `SavedQuery "${String(inputs.name)}"`,
+  serverText: ["latestError"],
   adoptId: (inputs) => inputs.adoptId,
 
   async create(ctx, inputs) {
