@@ -63,6 +63,8 @@ describe("ExternalDataSource check", () => {
     expect(warnings).toEqual([]);
     // No property name for jobInputs failures: the engine would print the whole value, secrets included.
     expect(await failures({ ...mysql, jobInputs: { ...mysql.jobInputs, using_ssl: "maybe" } })).toMatchObject([{ property: "", reason: expect.stringMatching(/^jobInputs\.using_ssl: /) }]);
+    const { using_ssl: _ssl, ...defaultSsl } = mysql.jobInputs;
+    expect(await failures({ ...mysql, jobInputs: defaultSsl })).toEqual([]);
     expect(await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, sslmode: "require" } })).toEqual([]);
     expect(warnings.join()).toMatch(/jobInputs\.sslmode: not in PostHog's Postgres definition/);
   });

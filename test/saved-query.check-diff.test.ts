@@ -53,7 +53,8 @@ describe("SavedQuery check", () => {
 
   it("rejects generated bad names, always naming the property", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string().filter((s) => !/^[A-Za-z_$][A-Za-z0-9_.$]{0,127}$/.test(s)), async (name) => {
+      // PostHog trims names (DRF CharField), so surrounding whitespace alone does not make a name bad.
+      fc.asyncProperty(fc.string().filter((s) => !/^[A-Za-z_$][A-Za-z0-9_.$]{0,127}$/.test(s.trim())), async (name) => {
         const f = await failures({ ...base, name });
         return f.length > 0 && f.every((x) => x.property === "name");
       }),

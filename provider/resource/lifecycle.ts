@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client";
 import { ConfigurationError, type ConnectionOverrides } from "../config";
-import { checkInputs } from "./check";
+import { checkInputs, type CheckFailure } from "./check";
 import type { AnyResourceDefinition, OperationContext } from "./definition";
 import { diffProperties } from "./diff";
 import { diffNote, formatDiffNote } from "./diff-note";
@@ -76,14 +76,15 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
   }
 
   return {
-    async check(_olds: Props, news: Props) {
+    async check(olds: Props, news: Props) {
       const outcome = checkInputs(def.inputs, withoutProvider(news));
-      if (!outcome.ok) {
-        // The engine prints a failing property's whole value ("property jobInputs value {map[… password:{&{{…}}}]}"),
-        // secrets in plaintext; for a property that can hold them, the reason alone names the path.
-        const failures = outcome.failures.map((f) => (def.secretProperties?.includes(f.property) ? { property: "", reason: f.reason } : f));
-        return { inputs: news, failures };
-      }
+      // The engine prints a failing property's whole value ("property jobInputs value {map[… password:{&{{…}}}]}"),
+      // secrets in plaintext; for a property that can hold them, the reason alone names the path.
+      const unnamed = (failures: CheckFailure[]) => failures.map((f) => (def.secretProperties?.includes(f.property) ? { property: "", reason: f.reason } : f));
+      if (!outcome.ok) return { inputs: news, failures: unnamed(outcome.failures) };
+      const previous = withoutProvider(olds ?? {});
+      const transition = Object.keys(previous).length > 0 ? (def.checkTransition?.(previous, outcome.value) ?? []) : [];
+      if (transition.length > 0) return { inputs: news, failures: unnamed(transition) };
       // The http rule, before any request can carry the API key (a host still unknown in preview is checked at up).
       if (news.host !== UNKNOWN) {
         const overrides = overridesOf(news);
@@ -99,8 +100,9 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const changes = diffProperties(olds, news, def.diff);
       if (changes.length > 0) services.debug?.(formatDiffNote(diffNote(id, olds, news, changes)));
       const replaces = changes.filter((c) => c.replace).map((c) => c.property);
+      const pending = def.pendingWork?.(withoutProvider(olds)) ?? [];
       return {
-        changes: changes.length > 0,
+        changes: changes.length > 0 || pending.length > 0,
         replaces,
         deleteBeforeReplace: replaces.length > 0 && (def.deleteBeforeReplace?.(olds, news) ?? false),
       };
@@ -129,6 +131,13 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const inputs = withoutProvider(news);
       const ctx = contextFor(inputs, withoutProvider(olds));
       const changes = diffProperties(olds, inputs, def.diff);
+      const pending = def.pendingWork?.(withoutProvider(olds)) ?? [];
+      if (pending.length === 0 && changes.every((c) => def.localProperties.includes(c.property))) {
+        // Only provider-steering settings changed: record them, call nothing.
+        const kept = Object.fromEntries(Object.entries(withoutProvider(olds)).filter(([key]) => !def.localProperties.includes(key)));
+        const locals = Object.fromEntries(Object.entries(inputs).filter(([key]) => def.localProperties.includes(key)));
+        return { outs: compact({ ...kept, ...locals }) };
+      }
       const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], () => def.update(ctx, id, withoutProvider(olds), inputs, changes));
       return { outs: compact(scrubServerText(def, outputs, ctx)) };
     },

@@ -171,7 +171,9 @@ export function patchSource(ctx: Ctx, id: string, body: Record<string, unknown>)
     const merged: Record<string, unknown> = { ...s.job_inputs };
     for (const [k, v] of Object.entries(incoming)) {
       const old = merged[k];
-      const sameSelection = old && v && typeof old === "object" && typeof v === "object" && (old as { selection?: unknown }).selection === (v as { selection?: unknown }).selection;
+      // Only auth containers (keyed by `selection`) are deep-merged; any other value, e.g. ssh_tunnel, is replaced.
+      const selectionOf = (x: unknown) => (x && typeof x === "object" ? (x as { selection?: unknown }).selection : undefined);
+      const sameSelection = selectionOf(old) !== undefined && selectionOf(old) === selectionOf(v);
       merged[k] = sameSelection ? { ...(old as object), ...(v as object) } : v;
     }
     const problem = credentialProblem(merged);

@@ -43,6 +43,8 @@ function fieldSchema(field: CatalogueField): z.ZodType {
 }
 
 function isRequired(field: CatalogueField): boolean {
+  // A plain select with a default (MySQL's using_ssl) is always filled in by PostHog's form: omitting it means the default.
+  if (field.type === "select" && !field.options.some((o) => o.fields)) return false;
   return "required" in field && field.required;
 }
 
@@ -213,7 +215,8 @@ export function reportedJobInputs(sourceType: string, declared: Record<string, u
   const def = SOURCE_CATALOGUE[sourceType];
   const secrets = jobInputSecretPaths(sourceType, declared);
   const out: Record<string, unknown> = {};
-  const keys = new Set([...Object.keys(declared), ...Object.keys(remote)]);
+  // For a type outside the catalogue, PostHog's defaults are unknown here: only declared keys are compared.
+  const keys = new Set([...Object.keys(declared), ...(def ? Object.keys(remote) : [])]);
   for (const key of keys) {
     const field = def?.fields.find((f) => f.name === key);
     const inner = secrets.filter((p) => p[0] === key).map((p) => p.slice(1));
