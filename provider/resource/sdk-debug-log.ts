@@ -21,7 +21,11 @@ function install(): void {
   // `@pulumi/pulumi/log` is a CommonJS exports object shared by the SDK's own modules (they call `log.debug`).
   const log = pulumi.log as unknown as { debug: DebugLog };
   const original = log.debug;
-  log.debug = (msg: string, ...rest: unknown[]) => original.call(log, typeof msg === "string" ? scrubber.scrub(msg) : msg, ...rest);
+  try {
+    log.debug = (msg: string, ...rest: unknown[]) => original.call(log, typeof msg === "string" ? scrubber.scrub(msg) : msg, ...rest);
+  } catch {
+    // An SDK whose exports are frozen: secrets still reach the engine only as secrets; only its debug log is unscrubbed.
+  }
 }
 
 /** Registers the values inside `value` (resolved first when it holds Outputs) so SDK debug logs never print them. */
