@@ -4,12 +4,13 @@ import path from "node:path";
 import { PostHogClient, type ExternalDataSource as ApiSource, type SavedQuery as ApiView } from "../provider/client";
 import { resolveConnection, type ConfigSource } from "../provider/config";
 import { generateProgram } from "./import/generate";
-import { parseCommand, UsageError, type CommandSpec } from "./options";
+import { applyConnectionFlags, INSECURE_HTTP_HELP, parseCommand, UsageError, type CommandSpec } from "./options";
 import type { Progress } from "./progress";
 
 const options = {
   project: { type: "string" },
   host: { type: "string" },
+  "allow-insecure-http": { type: "boolean", default: false },
   out: { type: "string", default: "index.ts" },
   cwd: { type: "string", default: "." },
   stack: { type: "string" },
@@ -26,6 +27,7 @@ export const importSpec = {
   help: {
     project: "PostHog project id (default: posthog:projectId of --stack, then POSTHOG_PROJECT_ID)",
     host: "PostHog host (default: posthog:host of --stack, then POSTHOG_HOST, then https://us.posthog.com)",
+    "allow-insecure-http": INSECURE_HTTP_HELP,
     out: "write the program to this file, as --out does for every command (default: index.ts; a folder means <folder>/index.ts); a Pulumi.yaml is added next to it if missing",
     cwd: "Pulumi project whose stack config to read the connection from, with --stack",
     stack: "read posthog:host, posthog:apiKey and posthog:projectId from this stack's config",
@@ -62,6 +64,7 @@ async function readProject(client: PostHogClient, projectId: string, progress: P
 
 export async function runImport(argv: string[], progress: Progress): Promise<number> {
   const flags = parseCommand(importSpec, argv);
+  applyConnectionFlags(flags);
   const connection = resolveConnection(await stackConfig(flags.cwd, flags.stack), process.env, { projectId: flags.project, host: flags.host });
   const out = path.resolve(flags.out);
   const target = existsSync(out) && statSync(out).isDirectory() ? path.join(out, "index.ts") : out;

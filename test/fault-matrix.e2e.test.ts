@@ -140,7 +140,7 @@ describe("ExternalDataSource create answered 502 by a gateway after PostHog comm
   afterAll(async () => stack?.dispose());
 
   it("one source, found by type and prefix and recorded in the state", async () => {
-    const gateway: Fault = { kind: "status", status: 502, afterCommit: true, body: "<html><body>502 Bad Gateway</body></html>" };
+    const gateway: Fault = { kind: "status", status: 502, afterCommit: true, text: "<html><body>502 Bad Gateway</body></html>" };
     emulator.addFault({ method: "POST", path: /\/external_data_sources\/$/, fault: gateway, times: 1 });
     const up = await stack.up();
     expect(up.requests.filter((r) => r.method === "POST").map((r) => r.status)).toEqual([502]);

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ResponseParseError } from "./errors";
 import { paginate } from "./pagination";
+import { SecretScrubber } from "./redact";
 import { DEFAULT_RETRY, isIdempotent } from "./retry";
 import * as s from "./schemas";
 import { Transport, type ClientEvent } from "./transport";
@@ -39,8 +40,15 @@ export class PostHogClient {
   private readonly environment: string;
   private readonly project: string;
   private readonly sourceCreateTimeoutMs: number;
+  /**
+   * Every secret this client holds (its API key) or is told it sends (`secrets.add`): scrubbed from every error text
+   * it throws, in any spelling PostHog may echo them.
+   */
+  readonly secrets: SecretScrubber;
+  private readonly scrub = (text: string) => this.secrets.scrub(text);
 
   constructor(opts: PostHogClientOptions) {
+    this.secrets = new SecretScrubber(opts.apiKey);
     const pid = encodeURIComponent(String(opts.projectId));
     this.environment = `/api/environments/${pid}`;
     this.project = `/api/projects/${pid}`;
@@ -59,6 +67,7 @@ export class PostHogClient {
       },
       userAgent: "pulumi-posthog-warehouse",
       onEvent: opts.onEvent,
+      errorContext: { scrub: this.scrub, apiKey: opts.apiKey, host: opts.host },
     });
   }
 
@@ -67,7 +76,8 @@ export class PostHogClient {
     const response = await this.transport.request(method, path, body, timeoutMs);
     const bad = (issues: string[]) =>
       // A POST answered 2xx did its work even though we cannot read the answer: the caller must look for it.
-      new ResponseParseError(method, path, response.status, response.text.slice(0, 200), issues, !isIdempotent(method));
+      // Scrubbed whole before it is cut, so no excerpt ends in half a secret.
+      new ResponseParseError(method, path, response.status, this.scrub(response.text).slice(0, 200), issues, !isIdempotent(method));
     let json: unknown;
     try {
       json = response.text === "" ? undefined : JSON.parse(response.text);
@@ -75,7 +85,7 @@ export class PostHogClient {
       throw bad([]);
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw bad(parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`));
+    if (!parsed.success) throw bad(parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${this.scrub(i.message)}`));
     return { status: response.status, data: parsed.data };
   }
 

@@ -1,5 +1,5 @@
 import { EnvHttpProxyAgent, errors as undiciErrors, type Dispatcher } from "undici";
-import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, RetryWaitTooLongError } from "./errors";
+import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, RetryWaitTooLongError, type ErrorContext } from "./errors";
 import { backoffMs, isIdempotent, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
 import { Semaphore } from "./semaphore";
 
@@ -16,6 +16,8 @@ export interface TransportOptions {
   retry: RetryOptions;
   userAgent: string;
   onEvent?: ((event: ClientEvent) => void) | undefined;
+  /** Scrubs error texts of the secrets the client holds and sent, and names the key's prefix in 401/403 errors. */
+  errorContext?: ErrorContext | undefined;
 }
 
 export interface RawResponse {
@@ -77,12 +79,12 @@ export class Transport {
       const asked = RETRY_AFTER_STATUS.has(response.status) ? retryAfterMs(headers["retry-after"], response.text) : undefined;
       if (canRetry && shouldRetryStatus(method, response.status)) {
         if (asked !== undefined && asked > this.opts.retry.maxWaitMs) {
-          throw new RetryWaitTooLongError(apiErrorFor(response.status, method, path, response.text, asked), asked, this.opts.retry.maxWaitMs);
+          throw new RetryWaitTooLongError(apiErrorFor(response.status, method, path, response.text, asked, this.opts.errorContext), asked, this.opts.retry.maxWaitMs);
         }
         await this.wait(method, path, attempt, asked ?? backoffMs(attempt, this.opts.retry), `got ${response.status}`);
         continue;
       }
-      const err = apiErrorFor(response.status, method, path, response.text, asked);
+      const err = apiErrorFor(response.status, method, path, response.text, asked, this.opts.errorContext);
       if (GATEWAY_STATUS.has(response.status) && !isIdempotent(method)) err.markMayHaveSucceeded();
       throw err;
     }
