@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PostHogClient } from "../provider/client";
 import { startEmulator, type Emulator, type RecordedRequest } from "./emulator";
 import { ForeignObjects } from "./harness/foreign";
@@ -16,6 +16,8 @@ const { ExternalDataSource, SavedQuery } = require("pulumi-posthog-warehouse") a
  * recorded in), and nothing made outside the stack may have been written to, deleted or taken over.
  */
 const WRITES = new Set(["POST", "PATCH", "DELETE"]);
+// Each cell runs up to four engine operations; on a shared 2-core box one can take tens of seconds.
+vi.setConfig({ testTimeout: 300_000 });
 
 /** What the engine told the user (diagnostics), one string to match against. */
 function told(err: unknown): string {
