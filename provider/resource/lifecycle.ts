@@ -5,7 +5,7 @@ import { checkInputs } from "./check";
 import type { AnyResourceDefinition, OperationContext } from "./definition";
 import { diffProperties, type PropertyChange } from "./diff";
 import { diffNote, formatDiffNote } from "./diff-note";
-import { KeyTakenError, OwnershipUnprovenError, PartialFailureError, ResourceOperationError, TargetChangedError } from "./errors";
+import { AdoptionMismatchError, KeyTakenError, OwnershipUnprovenError, PartialFailureError, ResourceOperationError, TargetChangedError } from "./errors";
 import { adopt, createOwned } from "./identity";
 import { inOperation } from "./operation-scope";
 import { changedTargetInputs, overridesOf, recordedTarget, sameTarget, TARGET_OUTPUT } from "./target";
@@ -58,7 +58,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
         throw new PartialFailureError(err.message, err.id, { ...compact(err.properties), [TARGET_OUTPUT]: target, [PROVIDER_KEY]: provider }, err.reasons);
       }
       // These already name the resource and say what happened.
-      if (err instanceof ResourceOperationError || err instanceof KeyTakenError || err instanceof OwnershipUnprovenError) throw err;
+      if (err instanceof ResourceOperationError || err instanceof KeyTakenError || err instanceof OwnershipUnprovenError || err instanceof AdoptionMismatchError) throw err;
       // Wrapped, any other error loses fields such as `id`, which the host would take as this resource's object.
       throw new ResourceOperationError(ctx.label, operation, err);
     }
