@@ -86,6 +86,15 @@ export interface ResourceDefinition<TInputs extends Record<string, unknown>, TOu
   warnings?(inputs: TInputs): string[];
   label(inputs: TInputs): string;
   /**
+   * The values of the inputs' secret fields (from PostHog's own field definitions). The client scrubs them from every
+   * error text, in any spelling PostHog may echo them.
+   */
+  secretValues?(inputs: TInputs): unknown[];
+  /** Outputs holding PostHog's own free text (a sync's error): scrubbed of the secrets the client holds before the state. */
+  readonly serverText?: readonly string[];
+  /** Properties that can hold secrets: a check failure inside one names only the path, never the value (see check). */
+  readonly secretProperties?: readonly string[];
+  /**
    * The one create request, sent once: the new object's id, and PostHog's answer when it carries the object. A
    * failure is thrown as is; the lifecycle decides whether the object may exist and whether it is this create's.
    */

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client";
-import type { ConnectionOverrides, Target } from "../config";
-import { checkInputs } from "./check";
+import { ConfigurationError, type ConnectionOverrides, type Target } from "../config";
+import { checkInputs, type CheckFailure } from "./check";
 import type { AnyResourceDefinition, OperationContext } from "./definition";
 import { diffProperties, type PropertyChange } from "./diff";
 import { diffNote, formatDiffNote } from "./diff-note";
@@ -9,7 +9,7 @@ import { AdoptionMismatchError, KeyTakenError, OwnershipUnprovenError, PartialFa
 import { adopt, createOwned } from "./identity";
 import { inOperation } from "./operation-scope";
 import { changedTargetInputs, overridesOf, recordedTarget, sameTarget, TARGET_INPUTS, TARGET_OUTPUT } from "./target";
-import { compact, containsUnknown, deepEqual } from "./values";
+import { compact, containsUnknown, deepEqual, UNKNOWN } from "./values";
 
 const PROVIDER_KEY = "__provider";
 
@@ -25,6 +25,8 @@ export interface LifecycleServices {
   warn(message: string): void;
   /** Machine-readable notes for tools reading the event stream (see diff-note.ts); users see them only with -v. */
   debug?(message: string): void;
+  /** Why the connection these overrides lead to is refused before any request (the http rule), if it is. */
+  connectionProblem?(overrides: ConnectionOverrides): string | undefined;
 }
 
 type Props = Record<string, unknown>;
@@ -32,6 +34,18 @@ type Props = Record<string, unknown>;
 function withoutProvider(props: Props): Props {
   const { [PROVIDER_KEY]: _provider, ...rest } = props;
   return rest;
+}
+
+/**
+ * PostHog's own free text in the outputs (`latestError`) may quote a secret it was sent (a sync error with the
+ * connection string): it must not land in the state as a plain output.
+ */
+function scrubServerText(def: AnyResourceDefinition, outputs: Props, ctx: OperationContext): Props {
+  const secrets = ctx.client.secrets;
+  if (!secrets || !def.serverText) return outputs;
+  const scrubbed = { ...outputs };
+  for (const key of def.serverText) if (typeof scrubbed[key] === "string") scrubbed[key] = secrets.scrubValues(scrubbed[key]);
+  return scrubbed;
 }
 
 /**
@@ -47,20 +61,32 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
   /** Where a resource in the state lives: as recorded, or (state written before targets were recorded) as resolved. */
   const targetOf = (state: Props): Target => recordedTarget(state) ?? resolve(state);
 
-  async function guarded<T>(target: Target, props: Props, operation: string, provider: unknown, run: (ctx: OperationContext) => Promise<T>): Promise<T> {
+  /** The operation's context at `target`; the client learns the secret values of every version of the props it will send or hold. */
+  const contextFor = (target: Target, props: Props, ...others: Props[]): OperationContext => {
     const ctx = services.context(target, def.label(props));
+    for (const p of [props, ...others]) ctx.client.secrets?.add(...(def.secretValues?.(p) ?? []));
+    return ctx;
+  };
+
+  async function guarded<T>(ctx: OperationContext, target: Target, operation: string, provider: unknown, run: () => Promise<T>): Promise<T> {
+    const scrub = (text: string) => ctx.client.secrets?.scrub(text) ?? text;
     try {
       // The step's async context names its resource in the shared client's retry messages (operation-scope.ts).
-      return await inOperation({ label: ctx.label }, () => run(ctx));
+      return await inOperation({ label: ctx.label }, run);
     } catch (err) {
       if (err instanceof PartialFailureError) {
         // The host needs `__provider` in the recorded properties, or later steps could not load the provider.
-        throw new PartialFailureError(err.message, err.id, { ...compact(err.properties), [TARGET_OUTPUT]: target, [PROVIDER_KEY]: provider }, err.reasons);
+        throw new PartialFailureError(scrub(err.message), err.id, { ...compact(err.properties), [TARGET_OUTPUT]: target, [PROVIDER_KEY]: provider }, err.reasons.map(scrub));
       }
       // These already name the resource and say what happened.
-      if (err instanceof ResourceOperationError || err instanceof KeyTakenError || err instanceof OwnershipUnprovenError || err instanceof AdoptionMismatchError) throw err;
+      if (err instanceof ResourceOperationError || err instanceof KeyTakenError || err instanceof OwnershipUnprovenError || err instanceof AdoptionMismatchError) {
+        err.message = scrub(err.message);
+        throw err;
+      }
       // Wrapped, any other error loses fields such as `id`, which the host would take as this resource's object.
-      throw new ResourceOperationError(ctx.label, operation, err);
+      const wrapped = new ResourceOperationError(ctx.label, operation, err);
+      wrapped.message = scrub(wrapped.message);
+      throw wrapped;
     }
   }
 
@@ -79,10 +105,20 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
   return {
     async check(olds: Props, news: Props) {
       const outcome = checkInputs(def.inputs, withoutProvider(news));
-      if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+      // The engine prints a failing property's whole value ("property jobInputs value {map[… password:{&{{…}}}]}"),
+      // secrets in plaintext; for a property that can hold them, the reason alone names the path.
+      const unnamed = (failures: CheckFailure[]) => failures.map((f) => (def.secretProperties?.includes(f.property) ? { property: "", reason: f.reason } : f));
+      if (!outcome.ok) return { inputs: news, failures: unnamed(outcome.failures) };
       const previous = withoutProvider(olds ?? {});
       const transition = Object.keys(previous).length > 0 ? (def.checkTransition?.(previous, outcome.value) ?? []) : [];
-      if (transition.length > 0) return { inputs: news, failures: transition };
+      if (transition.length > 0) return { inputs: news, failures: unnamed(transition) };
+      // The http rule, before any request can carry the API key (a host still unknown in preview is checked at up).
+      if (news.host !== UNKNOWN) {
+        const overrides = overridesOf(news);
+        const problem = services.connectionProblem?.(overrides);
+        if (problem && overrides.host) return { inputs: news, failures: [{ property: "host", reason: problem }] };
+        if (problem) throw new ConfigurationError(`${def.label(outcome.value as Props)}: ${problem}`);
+      }
       for (const warning of def.warnings?.(outcome.value) ?? []) services.warn(`${def.label(outcome.value)}: ${warning}`);
       return { inputs: compact(outcome.value) };
     },
@@ -106,20 +142,22 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
     async create(news: Props) {
       const inputs = withoutProvider(news);
       const target = resolve(inputs);
+      const ctx = contextFor(target, inputs);
       const adoptId = typeof inputs.adoptId === "string" ? inputs.adoptId : undefined;
-      const outcome = await guarded(target, inputs, adoptId ? `adopting ${adoptId}` : "create", news[PROVIDER_KEY], (ctx) =>
+      const outcome = await guarded(ctx, target, adoptId ? `adopting ${adoptId}` : "create", news[PROVIDER_KEY], () =>
         adoptId ? adopt(def, ctx, adoptId, inputs) : createOwned(def, ctx, inputs),
       );
-      return { id: outcome.id, outs: compact({ ...outcome.outputs, [TARGET_OUTPUT]: target }) };
+      return { id: outcome.id, outs: compact({ ...scrubServerText(def, outcome.outputs, ctx), [TARGET_OUTPUT]: target }) };
     },
 
     async read(id: string, props: Props) {
       const state = withoutProvider(props ?? {});
       const target = targetOf(state);
-      const outcome = await guarded(target, state, `read of ${id}`, props?.[PROVIDER_KEY], (ctx) => def.read(ctx, id, state));
+      const ctx = contextFor(target, state);
+      const outcome = await guarded(ctx, target, `read of ${id}`, props?.[PROVIDER_KEY], () => def.read(ctx, id, state));
       // An empty id tells the engine the object is gone, so refresh drops it from the state.
       if (!outcome) return { id: "", props: {} };
-      return { id, props: compact({ ...outcome.outputs, [TARGET_OUTPUT]: target }), inputs: compact(outcome.inputs) };
+      return { id, props: compact({ ...scrubServerText(def, outcome.outputs, ctx), [TARGET_OUTPUT]: target }), inputs: compact(outcome.inputs) };
     },
 
     async update(id: string, olds: Props, news: Props) {
@@ -137,13 +175,16 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
         const given = Object.fromEntries(Object.entries(inputs).filter(([key]) => recordedAsGiven(key)));
         return { outs: compact({ ...kept, ...given, [TARGET_OUTPUT]: target }) };
       }
-      const outputs = await guarded(target, inputs, "update", news[PROVIDER_KEY], (ctx) => def.update(ctx, id, state, inputs, changes));
-      return { outs: compact({ ...outputs, [TARGET_OUTPUT]: target }) };
+      const ctx = contextFor(target, inputs, state);
+      const outputs = await guarded(ctx, target, "update", news[PROVIDER_KEY], () => def.update(ctx, id, state, inputs, changes));
+      return { outs: compact({ ...scrubServerText(def, outputs, ctx), [TARGET_OUTPUT]: target }) };
     },
 
     async delete(id: string, props: Props) {
       const state = withoutProvider(props);
-      await guarded(targetOf(state), state, "delete", props[PROVIDER_KEY], async (ctx) => {
+      const target = targetOf(state);
+      const ctx = contextFor(target, state);
+      await guarded(ctx, target, "delete", props[PROVIDER_KEY], async () => {
         try {
           await def.delete(ctx, id, state);
         } catch (err) {

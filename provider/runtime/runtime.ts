@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { PostHogClient } from "../client";
-import { resolveConnection, resolveTarget, type ConfigSource, type ConnectionOverrides } from "../config";
+import { connectionHostProblem, resolveConnection, resolveTarget, type ConfigSource, type ConnectionOverrides } from "../config";
 import type { AnyResourceDefinition, OperationContext } from "../resource/definition";
 import { toDynamicProvider, type LifecycleServices } from "../resource/lifecycle";
 import { observeClientEvent } from "../resource/operation-scope";
@@ -35,13 +35,15 @@ const services: LifecycleServices = {
       client,
       connection,
       label,
-      progress: (message) => engineLog.info(`${label}: ${message}`),
-      warn: (message) => engineLog.warn(`${label}: ${message}`),
+      // Progress and warnings may quote PostHog (a sync's latest_error): scrubbed like every error text.
+      progress: (message) => engineLog.info(client.secrets.scrub(`${label}: ${message}`)),
+      warn: (message) => engineLog.warn(client.secrets.scrub(`${label}: ${message}`)),
     };
   },
   resolveTarget: (overrides) => resolveTarget(configSource, process.env, overrides),
   warn: (message) => engineLog.warn(message),
   debug: (message) => engineLog.debug(message),
+  connectionProblem: (overrides) => connectionHostProblem(configSource, process.env, overrides),
 };
 
 export function configure(req: { config: ConfigSource }): void {
