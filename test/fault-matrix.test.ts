@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
 import { toDynamicProvider } from "../provider/resource/lifecycle";
+import { observeClientEvent } from "../provider/resource/operation-scope";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
 import { startEmulator, type Emulator, type Fault } from "./emulator";
@@ -23,7 +24,7 @@ const PAST_RECHECK_MS = TIMEOUT_MS + 4_000 + 1_500;
 
 beforeAll(async () => {
   em = await startEmulator({ syncDurationMs: 1 });
-  client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, requestTimeoutMs: TIMEOUT_MS, sourceCreateTimeoutMs: TIMEOUT_MS });
+  client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, onEvent: observeClientEvent(), retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, requestTimeoutMs: TIMEOUT_MS, sourceCreateTimeoutMs: TIMEOUT_MS });
 });
 afterAll(async () => {
   console.log(`fault matrix: ${totals.cells} cells, ${totals.duplicates} duplicates, ${totals.orphans} orphans`);

@@ -144,7 +144,7 @@ export class RetryWaitTooLongError extends PostHogError {
  * True when a failed request may still have been applied (lost response, gateway 502/504, unreadable 2xx): the
  * caller must look for its effect before sending it again.
  */
-export function mayHaveBeenApplied(err: unknown): boolean {
+export function mayHaveBeenApplied(err: unknown): err is PostHogConnectionError | PostHogApiError | ResponseParseError {
   return (err instanceof PostHogConnectionError || err instanceof PostHogApiError || err instanceof ResponseParseError) && err.mayHaveSucceeded;
 }
 

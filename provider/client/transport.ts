@@ -5,7 +5,8 @@ import { Semaphore } from "./semaphore";
 
 export type ClientEvent =
   | { kind: "retry"; method: string; path: string; attempt: number; delayMs: number; reason: string }
-  | { kind: "response"; method: string; path: string; status: number; ms: number };
+  /** `serverDate`: PostHog's own clock (the `Date` header), which the provider uses to order events it did not see. */
+  | { kind: "response"; method: string; path: string; status: number; ms: number; serverDate?: string };
 
 export interface TransportOptions {
   baseUrl: string;
@@ -74,7 +75,8 @@ export class Transport {
         throw new Err(method, path, written, error, timedOut ? `no answer within ${timeoutMs} ms` : written ? "connection failed" : "could not send the request");
       }
       const { response, headers } = outcome;
-      this.opts.onEvent?.({ kind: "response", method, path, status: response.status, ms: Date.now() - started });
+      const date = headers.date;
+      this.opts.onEvent?.({ kind: "response", method, path, status: response.status, ms: Date.now() - started, ...(typeof date === "string" ? { serverDate: date } : {}) });
       if (response.status < 400) return response;
       const asked = RETRY_AFTER_STATUS.has(response.status) ? retryAfterMs(headers["retry-after"], response.text) : undefined;
       if (canRetry && shouldRetryStatus(method, response.status)) {

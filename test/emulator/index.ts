@@ -40,6 +40,7 @@ export interface RecordedRequest {
 /**
  * `status` answers with that status instead of PostHog's answer: before the handler runs (PostHog refused, nothing
  * changed) or, with `afterCommit`, after it ran (a gateway that timed out or lost PostHog's answer: the change stands).
+ * `interleave` runs `run` (e.g. a colleague's write) just before the request is handled, then handles it normally.
  */
 export type Fault =
   | {
@@ -53,7 +54,8 @@ export type Fault =
     }
   | { kind: "delay"; ms: number }
   | { kind: "reset" }
-  | { kind: "commit-then-drop" };
+  | { kind: "commit-then-drop" }
+  | { kind: "interleave"; run: () => Promise<unknown>; then?: "commit-then-drop" };
 export interface FaultRule {
   method?: string;
   path: string | RegExp;
@@ -195,6 +197,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     };
     if (injected && !injected.afterCommit) return answerInjected();
     if (rule?.fault.kind === "delay") await new Promise((r) => setTimeout(r, (rule.fault as { ms: number }).ms));
+    if (rule?.fault.kind === "interleave") await rule.fault.run();
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const keyScopes = bearer === undefined ? undefined : keys.get(bearer);
     if (keyScopes === undefined) {
@@ -216,7 +219,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
     if (injected) return answerInjected();
     record(out.status, parsed);
-    if (rule?.fault.kind === "commit-then-drop") {
+    if (rule?.fault.kind === "commit-then-drop" || (rule?.fault.kind === "interleave" && rule.fault.then === "commit-then-drop")) {
       req.socket.destroy();
       return;
     }
