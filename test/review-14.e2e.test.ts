@@ -65,6 +65,9 @@ describe("a Stripe source a user manages", () => {
     const preview = await stack.preview();
     expect(preview.result.changeSummary).toEqual({ same: 2 });
     expect(preview.requests).toHaveLength(0);
+    // Nothing changed in PostHog: a refresh finds no drift.
+    const refresh = await stack.refresh();
+    expect(refresh.result.summary.resourceChanges).not.toHaveProperty("update");
   }, 300_000);
 
   it("untrimmed strings, reordered tables and a waitForSync change make no API write", async () => {
@@ -160,6 +163,8 @@ describe("a view a user manages", () => {
     expect(writes(up.requests).map(short)).toEqual([expect.stringMatching(/materialize$/), expect.stringMatching(/^PATCH /)]);
     expect(view()).toMatchObject({ is_materialized: true, sync_frequency: "6hour" });
     expect(emulator.state.views.filter((v) => !v.deleted && v.name === "review_view")).toHaveLength(1);
+    const refresh = await stack.refresh();
+    expect(refresh.result.summary.resourceChanges).not.toHaveProperty("update");
     const preview = await stack.preview();
     expect(preview.result.changeSummary).toEqual({ same: 2 });
     expect(preview.requests).toHaveLength(0);

@@ -3,17 +3,20 @@ import { PostHogClient } from "../provider/client";
 import { toDynamicProvider } from "../provider/resource/lifecycle";
 import { PartialFailureError } from "../provider/resource/errors";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
+import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { startEmulator, type Emulator } from "./emulator";
 import { emulatorServices } from "./harness/lifecycle-services";
 
 let emulator: Emulator;
 let client: PostHogClient;
 let provider: ReturnType<typeof toDynamicProvider>;
+let views: ReturnType<typeof toDynamicProvider>;
 
 beforeAll(async () => {
   emulator = await startEmulator({ syncDurationMs: 300 });
   client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, retryBaseMs: 5 });
   provider = toDynamicProvider(externalDataSourceDefinition, emulatorServices(client, emulator.url));
+  views = toDynamicProvider(savedQueryDefinition, emulatorServices(client, emulator.url));
 });
 afterAll(async () => {
   await client.close();
@@ -59,5 +62,42 @@ describe("a source whose read-back after create fails", () => {
     expect(stored(created.id).revenue_analytics_config.enabled).toBe(true);
     expect(stored(created.id).schemas.find((r) => r.name === "Invoice")!.sync_frequency).toBe("1hour");
     expect((await provider.diff!(created.id, created.outs!, { ...inputs, prefix: "readback2_" })).changes).toBe(false);
+  });
+});
+
+describe("adoption records what PostHog holds", () => {
+  it("a source adopted with settings that differ from the program: the next update applies them", async () => {
+    const { id } = await client.externalDataSources.create({
+      source_type: "Stripe",
+      prefix: "adopt_",
+      description: "set in the UI",
+      payload: { stripe_account_id: "acct_1", auth_method: { selection: "api_key", stripe_secret_key: "sk_1" }, schemas: [{ name: "Invoice", should_sync: true }, { name: "Customer", should_sync: true }] },
+    });
+    const inputs = {
+      sourceType: "Stripe",
+      prefix: "adopt_",
+      description: "from the program",
+      jobInputs: { stripe_account_id: "acct_1", auth_method: { selection: "api_key", stripe_secret_key: "sk_1" } },
+      schemas: [{ name: "Invoice", syncFrequency: "1hour" as const }],
+      revenueAnalyticsConfig: { enabled: true },
+      adoptId: id,
+    };
+    emulator.clearRequests();
+    const adopted = await provider.create!(inputs);
+    expect(emulator.requests.every((r) => r.method === "GET")).toBe(true);
+    expect((await provider.diff!(id, adopted.outs!, inputs)).changes).toBe(true);
+    await provider.update!(id, adopted.outs!, inputs);
+    expect(stored(id)).toMatchObject({ description: "from the program", revenue_analytics_config: { enabled: true } });
+    expect(stored(id).schemas.map((r) => [r.name, r.should_sync, r.sync_frequency])).toEqual(expect.arrayContaining([["Invoice", true, "1hour"], ["Customer", false, "6hour"]]));
+  });
+
+  it("a view adopted materialized while the program says otherwise: the next update reverts it", async () => {
+    const { view } = await client.savedQueries.create({ name: "adopt_mat", query: { kind: "HogQLQuery", query: "select event from events" } });
+    await client.savedQueries.materialize(view.id);
+    const inputs = { name: "adopt_mat", query: "select event from events", adoptId: view.id };
+    const adopted = await views.create!(inputs);
+    expect((await views.diff!(view.id, adopted.outs!, inputs)).changes).toBe(true);
+    await views.update!(view.id, adopted.outs!, inputs);
+    expect(emulator.state.views.find((v) => v.id === view.id)!.is_materialized).toBe(false);
   });
 });

@@ -479,7 +479,8 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     const reported = reportedSourceInputs(inputs, source);
     for (const key of changedJobInputKeys(inputs.jobInputs, reported.jobInputs)) differences.push(`jobInputs.${key}: differs from PostHog's value`);
     if (differences.length > 0) throw new AdoptionMismatchError(ctx.label, id, differences);
-    return { id: source.id, outputs: toOutputs(inputs, source) };
+    // Adoption writes nothing: the state records the rest as PostHog holds it, so the next update applies the program.
+    return { id: source.id, outputs: toOutputs(reported, source) };
   },
 
   async read(ctx, id, state) {

@@ -184,7 +184,8 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
     if (view.name !== inputs.name) differences.push(`name: PostHog has "${view.name}", declared "${inputs.name}"`);
     if (normalizeHogQL(view.query?.query ?? "") !== normalizeHogQL(inputs.query)) differences.push("query: PostHog's query differs from the declared one");
     if (differences.length > 0) throw new AdoptionMismatchError(ctx.label, id, differences);
-    return { id: view.id, outputs: toOutputs(inputs, view) };
+    // Adoption writes nothing: the state records the rest as PostHog holds it, so the next update applies the program.
+    return { id: view.id, outputs: toOutputs(reportedViewInputs(inputs, view), view) };
   },
 
   async read(ctx, id, state) {
