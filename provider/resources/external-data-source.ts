@@ -220,6 +220,11 @@ function createBody(inputs: ExternalDataSourceInputs) {
   };
 }
 
+/** The inputs the create POST applies (createBody): all but the table frequencies and the revenue config. */
+function postedInputs(inputs: ExternalDataSourceInputs): ExternalDataSourceInputs {
+  return compact({ ...inputs, schemas: inputs.schemas?.map(({ syncFrequency: _applied_later, ...row }) => row), revenueAnalyticsConfig: undefined });
+}
+
 /** (team, source_type, prefix) identifies a live source: PostHog refuses a second one (facts.md). */
 async function findByTypeAndPrefix(ctx: OperationContext, inputs: ExternalDataSourceInputs): Promise<ApiSource | undefined> {
   // The list's `search` matches the internal source id, not the prefix, so the whole list is read: once for all the
@@ -477,9 +482,10 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     try {
       const source = await ctx.client.externalDataSources.retrieve(id);
       created = toOutputs(reportedSourceInputs(inputs, source), source);
-    } catch (err) {
-      // The source exists: record it rather than orphan it; the next `up` finishes the job.
-      throw new PartialFailureError(`source ${id} created, but reading it back failed: ${(err as Error).message}`, id, { ...inputs, sourceId: id, schemaStatus: [] });
+    } catch {
+      // Unread, the source is taken to hold what the POST carried and nothing more, so the follow-ups below still
+      // run, and if they fail too the state claims nothing they did not do (the next `up` diffs and finishes it).
+      created = { ...postedInputs(inputs), sourceId: id, schemaStatus: [] };
     }
     // What the POST cannot carry (table frequencies, revenue analytics) goes through the same path as an update.
     return converge(ctx, id, created, inputs, [], { what: `source ${id} created`, created: true });
