@@ -2,9 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { apiErrorFor } from "../provider/client/errors";
 import { SecretScrubber } from "../provider/client/redact";
-import { resolveConnection } from "../provider/config";
+import { PostHogClient } from "../provider/client";
+import { loopbackNameLookup } from "../provider/client/transport";
+import { isLoopbackHost, resolveConnection } from "../provider/config";
 import { externalDataSourceDefinition, secretJobInputs } from "../provider/resources/external-data-source";
 import { checkInputs } from "../provider/resource/check";
+import { startEmulator } from "./emulator";
 
 // Review of issue 16 by an attacker-minded user: each case reproduced a leak or a misleading message before its fix.
 
@@ -81,6 +84,34 @@ describe("a 401 or 403 fix says that refresh and destroy still use the key of th
     for (const status of [401, 403]) {
       const err = apiErrorFor(status, "GET", "/x/", JSON.stringify({ type: "authentication_error", detail: "nope" }), undefined, { apiKey: "phx_review16_key_0123456789" });
       expect(err.message).toMatch(/`pulumi refresh` and `pulumi destroy` use the key recorded by the last `pulumi up`: run `pulumi up` first, or pass --run-program/);
+    }
+  });
+});
+
+describe("a *.localhost host the http rule lets through is reached on loopback only", () => {
+  const resolve = (host: string, all: boolean) =>
+    new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((done) => loopbackNameLookup(host, { all }, (err, address) => done({ err, address })));
+
+  it("never asks DNS for a .localhost name (DNS could answer a remote address): it resolves as localhost, loopback only", async () => {
+    for (const host of ["posthog.localhost", "EVIL.LOCALHOST.", "localhost"]) {
+      const one = await resolve(host, false);
+      expect(one.err).toBeNull();
+      expect(isLoopbackHost(String(one.address))).toBe(true);
+      const all = await resolve(host, true);
+      expect((all.address as Array<{ address: string }>).every((a) => isLoopbackHost(a.address))).toBe(true);
+    }
+  });
+
+  it("the client reaches an emulator at http://<name>.localhost:<port> without DNS", async () => {
+    const emulator = await startEmulator();
+    try {
+      const client = new PostHogClient({ host: emulator.url.replace("127.0.0.1", "posthog-review16.localhost"), apiKey: emulator.apiKey, projectId: emulator.projectId, maxRetries: 0 });
+      const views: unknown[] = [];
+      for await (const view of client.savedQueries.list()) views.push(view);
+      expect(views).toEqual([]);
+      await client.close();
+    } finally {
+      await emulator.close();
     }
   });
 });

@@ -1,4 +1,6 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { Agent, errors as undiciErrors } from "undici";
+import { isLoopbackHost } from "../config";
 import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, ResponseParseError, type ErrorContext } from "./errors";
 import { backoffMs, DEFAULT_RETRY, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
 import { redactSecrets } from "./redact";
@@ -37,6 +39,33 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * `localhost` and `*.localhost` are loopback by definition (RFC 6761 §6.3), and the http rule lets the API key go
+ * over plain http to them. The system resolver does not know that: a `*.localhost` name missing from /etc/hosts goes
+ * to DNS, which may answer any address. So such names resolve as `localhost` and only to loopback addresses, or fail
+ * before a byte is sent (ENOTFOUND: nothing was sent, safe to retry).
+ */
+export function loopbackNameLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  const name = hostname.toLowerCase().replace(/\.$/, "");
+  if (name !== "localhost" && !name.endsWith(".localhost")) {
+    dnsLookup(hostname, options, callback as (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family: number) => void);
+    return;
+  }
+  dnsLookup("localhost", { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    const loopback = err ? [] : addresses.filter((a) => isLoopbackHost(a.address));
+    if (loopback.length === 0) {
+      const error: NodeJS.ErrnoException = new Error(`${hostname} does not resolve to a loopback address`);
+      error.code = "ENOTFOUND";
+      callback(error, options.all ? [] : "");
+      return;
+    }
+    if (options.all) callback(null, loopback);
+    else callback(null, loopback[0]!.address, loopback[0]!.family);
+  });
+}
+
 /** HTTP on one keep-alive undici Agent: auth, timeouts, bounded concurrency and the retry policy. */
 export class Transport {
   readonly origin: string;
@@ -45,7 +74,7 @@ export class Transport {
 
   constructor(private readonly opts: TransportOptions) {
     this.origin = new URL(opts.baseUrl).origin;
-    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: opts.maxConcurrency });
+    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: opts.maxConcurrency, connect: { lookup: loopbackNameLookup } });
     this.semaphore = new Semaphore(opts.maxConcurrency);
   }
 
