@@ -1,6 +1,8 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { EnvHttpProxyAgent, errors as undiciErrors, type Dispatcher } from "undici";
 import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, RetryWaitTooLongError, type ErrorContext } from "./errors";
 import { backoffMs, isIdempotent, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
+import { isLoopbackHost } from "../config";
 import { Semaphore } from "./semaphore";
 
 export type ClientEvent =
@@ -35,6 +37,34 @@ const RETRY_AFTER_STATUS = new Set([429, 503]);
 /** A gateway's answer after PostHog may already have committed (it timed out or lost PostHog's answer). */
 const GATEWAY_STATUS = new Set([502, 504]);
 
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * `localhost` and `*.localhost` are loopback by definition (RFC 6761 §6.3), and the http rule lets the API key go
+ * over plain http to them. The system resolver does not know that: a `*.localhost` name missing from /etc/hosts goes
+ * to DNS, which may answer any address. So such names resolve as `localhost` and only to loopback addresses, or fail
+ * before a byte is sent (ENOTFOUND: nothing was sent, safe to retry).
+ */
+export function loopbackNameLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  const name = hostname.toLowerCase().replace(/\.$/, "");
+  if (name !== "localhost" && !name.endsWith(".localhost")) {
+    dnsLookup(hostname, options, callback as (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family: number) => void);
+    return;
+  }
+  dnsLookup("localhost", { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    const loopback = err ? [] : addresses.filter((a) => isLoopbackHost(a.address));
+    if (loopback.length === 0) {
+      const error: NodeJS.ErrnoException = new Error(`${hostname} does not resolve to a loopback address`);
+      error.code = "ENOTFOUND";
+      callback(error, options.all ? [] : "");
+      return;
+    }
+    if (options.all) callback(null, loopback);
+    else callback(null, loopback[0]!.address, loopback[0]!.family);
+  });
+}
+
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function headerMap(raw: Buffer[]): Record<string, string> {
@@ -54,7 +84,7 @@ export class Transport {
 
   constructor(private readonly opts: TransportOptions) {
     this.origin = new URL(opts.baseUrl).origin;
-    this.dispatcher = new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connections: opts.maxConcurrency });
+    this.dispatcher = new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connections: opts.maxConcurrency, connect: { lookup: loopbackNameLookup } });
     this.semaphore = new Semaphore(opts.maxConcurrency);
   }
 

@@ -13,7 +13,7 @@ import { providerOf, registrationProps, resourceOptions, secretInput, secretizeP
 import { keyedSetEquals } from "../resource/diff";
 import type { CheckFailure } from "../resource/check";
 import { compact, deepEqual, getPath } from "../resource/values";
-import { isCatalogued, jobInputReset, jobInputSecretPaths, KNOWN_SOURCE_TYPES, reportedJobInputs, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
+import { isCatalogued, jobInputHiddenPaths, jobInputReset, jobInputSecretPaths, KNOWN_SOURCE_TYPES, reportedJobInputs, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
 import { reportedScalar, trimStrings } from "./field-rules";
 
 export { jobInputSecretPaths } from "./external-data-source/job-inputs";
@@ -457,7 +457,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   serverText: ["latestError"],
   secretValues: (inputs) => {
     const jobInputs = inputs.jobInputs && typeof inputs.jobInputs === "object" ? inputs.jobInputs : {};
-    return jobInputSecretPaths(String(inputs.sourceType), jobInputs).map((path) => getPath(jobInputs, path));
+    return jobInputHiddenPaths(String(inputs.sourceType), jobInputs).map((path) => getPath(jobInputs, path));
   },
   warnings: (inputs) => {
     if (!SOURCE_TYPES[inputs.sourceType]) return [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`];
@@ -539,7 +539,9 @@ export interface ExternalDataSourceArgs {
  */
 export function secretJobInputs(sourceType: pulumi.Input<string>, jobInputs: pulumi.Input<Record<string, unknown>>): pulumi.Input<Record<string, unknown>> {
   if (!isCatalogued(sourceType)) return secretInput<unknown>(jobInputs) as pulumi.Output<Record<string, unknown>>;
-  return secretizePaths(jobInputs, jobInputSecretPaths(sourceType, undefined)) ?? jobInputs;
+  // Keys the catalogue does not define are kept secret too (jobInputHiddenPaths); an Output's keys are not known yet.
+  const plain = typeof jobInputs === "object" && jobInputs !== null && !pulumiRuntime.Output.isInstance(jobInputs) && !(jobInputs instanceof Promise) ? (jobInputs as Record<string, unknown>) : undefined;
+  return secretizePaths(jobInputs, jobInputHiddenPaths(sourceType, plain)) ?? jobInputs;
 }
 
 /** A PostHog warehouse source: a connection PostHog syncs tables from (Stripe, Postgres, Hubspot, ...). */
