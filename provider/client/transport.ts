@@ -46,15 +46,16 @@ export class Transport {
     this.semaphore = new Semaphore(opts.maxConcurrency);
   }
 
-  async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<RawResponse> {
+  /** `timeoutMs` overrides the client's time-out for one call PostHog is known to answer slowly (a table create). */
+  async request(method: string, path: string, body?: unknown, { signal, timeoutMs = this.opts.timeoutMs }: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<RawResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
       let outcome: { response: RawResponse; headers: Record<string, string | string[] | undefined> } | { error: unknown };
       // One deadline for headers and body together; undici's own timers are too coarse below a second.
-      const deadline = AbortSignal.timeout(this.opts.timeoutMs);
+      const deadline = AbortSignal.timeout(timeoutMs);
       try {
-        outcome = await this.semaphore.run(() => this.once(method, path, payload, signal ? AbortSignal.any([signal, deadline]) : deadline));
+        outcome = await this.semaphore.run(() => this.once(method, path, payload, timeoutMs, signal ? AbortSignal.any([signal, deadline]) : deadline));
       } catch (error) {
         outcome = { error };
       }
@@ -69,7 +70,7 @@ export class Transport {
           continue;
         }
         const Err = timedOut ? PostHogTimeoutError : PostHogConnectionError;
-        throw new Err(method, path, sent, err, timedOut ? `no answer within ${this.opts.timeoutMs} ms` : "connection failed");
+        throw new Err(method, path, sent, err, timedOut ? `no answer within ${timeoutMs} ms` : "connection failed");
       }
       const { response, headers } = outcome;
       this.opts.onEvent?.({ kind: "response", method, path, status: response.status, ms: Date.now() - started });
@@ -89,7 +90,7 @@ export class Transport {
     await sleep(delayMs, signal);
   }
 
-  private async once(method: string, path: string, payload: string | undefined, signal?: AbortSignal) {
+  private async once(method: string, path: string, payload: string | undefined, timeoutMs: number, signal?: AbortSignal) {
     const res = await this.agent.request({
       origin: this.origin,
       path,
@@ -101,8 +102,8 @@ export class Transport {
         ...(payload === undefined ? {} : { "content-type": "application/json" }),
       },
       body: payload,
-      headersTimeout: this.opts.timeoutMs,
-      bodyTimeout: this.opts.timeoutMs,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
       signal,
     });
     const text = await res.body.text();
