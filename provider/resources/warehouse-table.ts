@@ -90,7 +90,9 @@ function toOutputs(inputs: WarehouseTableInputs, table: ApiTable, pendingHooks: 
   return {
     ...inputs,
     tableId: table.id,
-    columns: (table.columns ?? []).map((c) => ({ name: c.name, type: c.type ?? undefined, valid: c.schema_valid ?? undefined })),
+    // The files' columns. PostHog lists join fields here too (type lazy_table): those are WarehouseJoins' business,
+    // and keeping them out keeps a join's create from changing the table's outputs.
+    columns: (table.columns ?? []).filter((c) => c.type !== "lazy_table").map((c) => ({ name: c.name, type: c.type ?? undefined, valid: c.schema_valid ?? undefined })),
     createdAt: table.created_at ?? undefined,
     pendingHooks: pendingHooks.length > 0 ? pendingHooks : undefined,
   };
