@@ -3,6 +3,8 @@ import { PostHogClient } from "../provider/client";
 import { toDynamicProvider } from "../provider/resource/lifecycle";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
+import { warehouseJoinDefinition } from "../provider/resources/warehouse-join";
+import { warehouseTableDefinition } from "../provider/resources/warehouse-table";
 import { startEmulator, type Emulator, type Fault } from "./emulator";
 import { emulatorServices } from "./harness/lifecycle-services";
 import { recordTotals } from "./harness/reliability-totals";
@@ -15,14 +17,14 @@ import { recordTotals } from "./harness/reliability-totals";
 let em: Emulator;
 let client: PostHogClient;
 const services = () => emulatorServices(client, em.url);
-const totals = { cells: 0, duplicates: 0, orphans: 0 };
+const totals = { cells: 0, duplicates: 0, orphans: 0, foreignTouched: 0 };
 
 beforeAll(async () => {
   em = await startEmulator({ syncDurationMs: 1 });
   client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, timeoutMs: 2_000 });
 });
 afterAll(async () => {
-  console.log(`fault matrix: ${totals.cells} cells, ${totals.duplicates} duplicates, ${totals.orphans} orphans`);
+  console.log(`fault matrix: ${totals.cells} cells, ${totals.duplicates} duplicates, ${totals.orphans} orphans, ${totals.foreignTouched} foreign objects touched`);
   recordTotals({ faultCells: totals.cells, duplicates: totals.duplicates, orphans: totals.orphans });
   await client.close();
   await em.close();
@@ -63,6 +65,32 @@ const RESOURCES = {
     remoteChanged: (id: string) => em.state.sources.find((s) => s.id === id)?.description === "changed",
     makeRemote: async (n: number) => (await client.externalDataSources.create({ source_type: "Hubspot", prefix: `fm${n}_`, payload: { hubspot_integration_id: 1 } })).id,
   },
+  WarehouseTable: {
+    def: warehouseTableDefinition,
+    inputs: (n: number) => ({ name: `fm_table_${n}`, format: "Parquet", urlPattern: `https://b.s3.amazonaws.com/fm${n}/*.parquet`, credential: { accessKey: "AKIA_FM", accessSecret: "fm-secret" } }),
+    change: (i: Record<string, unknown>) => ({ ...i, urlPattern: `${String(i.urlPattern)}.v2` }),
+    collection: "/warehouse_tables/",
+    liveCount: (n: number) => em.state.tables.filter((t) => !t.deleted && t.name === `fm_table_${n}`).length,
+    remoteChanged: (id: string) => em.state.tables.find((t) => t.id === id)?.url_pattern.endsWith(".v2") ?? false,
+    makeRemote: async (n: number) =>
+      (await client.warehouseTables.create({ name: `fm_table_${n}`, format: "Parquet", url_pattern: `https://b.s3.amazonaws.com/fm${n}/*.parquet`, credential: { access_key: "a", access_secret: "b" } })).id,
+  },
+  WarehouseJoin: {
+    def: warehouseJoinDefinition,
+    inputs: (n: number) => ({ sourceTableName: "events", sourceTableKey: "distinct_id", joiningTableName: "persons", joiningTableKey: "id", fieldName: `fm_join_${n}` }),
+    change: (i: Record<string, unknown>) => ({ ...i, configuration: { experimentsOptimized: true } }),
+    collection: "/warehouse_view_links/",
+    liveCount: (n: number) => em.state.joins.filter((j) => !j.deleted && j.field_name === `fm_join_${n}`).length,
+    remoteChanged: (id: string) => em.state.joins.find((j) => j.id === id)?.configuration?.experiments_optimized === true,
+    makeRemote: async (n: number) =>
+      (await client.warehouseJoins.create({ source_table_name: "events", source_table_key: "distinct_id", joining_table_name: "persons", joining_table_key: "id", field_name: `fm_join_${n}` })).id,
+  },
+};
+
+/** Someone else's object holding the natural key of `r.inputs(n)`, but otherwise different (a foreign object). */
+const FOREIGN: Partial<Record<keyof typeof RESOURCES, (n: number) => Promise<string>>> = {
+  WarehouseTable: async (n) => (await client.warehouseTables.create({ name: `fm_table_${n}`, format: "CSV", url_pattern: "https://other.example.com/x.csv", credential: { access_key: "o", access_secret: "o" } })).id,
+  WarehouseJoin: async (n) => (await client.warehouseJoins.create({ source_table_name: "events", source_table_key: "distinct_id", joining_table_name: "groups", joining_table_key: "key", field_name: `fm_join_${n}` })).id,
 };
 
 let n = 0;
@@ -137,6 +165,55 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     // Adoption only reads: a lost or failed GET is retried, and nothing is ever created.
     expect(live).toBe(1);
     expect(outcome).toEqual(kind === "fatal" ? expect.stringMatching(/adopting .* failed: .*500/) : id);
+  });
+});
+
+describe.each(Object.entries(FOREIGN))("%s beside a foreign object holding its key", (type, makeForeign) => {
+  const r = RESOURCES[type as keyof typeof RESOURCES];
+  const provider = () => toDynamicProvider(r.def, services());
+
+  it.each(FAULTS)("create under %s leaves the foreign object alone and names it", async (_name, fault) => {
+    const i = ++n;
+    const foreign = await makeForeign!(i);
+    em.clearRequests();
+    em.addFault({ method: "POST", path: r.collection, fault, times: 1 });
+    const outcome = await provider().create!(r.inputs(i)).then((res) => res.id, (e: Error) => e.message);
+    totals.cells++;
+    const touched = em.requests.filter((q) => q.method !== "GET" && q.path.includes(foreign)).length;
+    totals.foreignTouched += touched + (outcome === foreign ? 1 : 0);
+    if (r.liveCount(i) > 1) totals.duplicates++;
+    expect(touched).toBe(0);
+    expect(outcome).toMatch(new RegExp(`${foreign}.*adoptId`));
+    expect(r.liveCount(i)).toBe(1);
+  });
+});
+
+describe("WarehouseTable post-update hook (refresh_schema)", () => {
+  const provider = () => toDynamicProvider(warehouseTableDefinition, services());
+
+  it.each(FAULTS)("refresh_schema under %s: the PATCH stands, and a failed hook alone is retried by the next update", async (_name, fault, kind) => {
+    const i = ++n;
+    const inputs = RESOURCES.WarehouseTable.inputs(i);
+    const created = await provider().create!(inputs);
+    em.addFault({ method: "POST", path: `${created.id}/refresh_schema/`, fault, times: 1 });
+    const news = RESOURCES.WarehouseTable.change(inputs);
+    const first = await provider().update!(created.id, created.outs, news).then(
+      () => undefined,
+      (e: Error & { properties?: Record<string, unknown> }) => e,
+    );
+    totals.cells++;
+    expect(RESOURCES.WarehouseTable.remoteChanged(created.id)).toBe(true);
+    if (kind === "fatal") expect(first).toBeInstanceOf(Error);
+    if (first) {
+      expect(first.message).toMatch(/update applied, hook refresh_schema failed/);
+      expect(first.properties).toMatchObject({ urlPattern: news.urlPattern, pendingHooks: ["refresh_schema"] });
+      em.clearRequests();
+      const second = await provider().update!(created.id, first.properties!, news);
+      const calls = em.requests.map((q) => `${q.method} ${q.path.replace(created.id, "<id>")}`);
+      expect(calls.filter((c) => !c.startsWith("GET"))).toEqual(["POST /api/projects/1/warehouse_tables/<id>/refresh_schema/"]);
+      expect(second.outs).not.toHaveProperty("pendingHooks");
+    }
+    expect(RESOURCES.WarehouseTable.liveCount(i)).toBe(1);
   });
 });
 

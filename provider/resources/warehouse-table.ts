@@ -259,6 +259,8 @@ export class WarehouseTable extends pulumiRuntime.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly format: pulumi.Output<string>;
   declare readonly urlPattern: pulumi.Output<string>;
+  /** Secret: Pulumi encrypts it in the state and masks it in every display. */
+  declare readonly credential: pulumi.Output<{ accessKey: string; accessSecret: string }>;
   declare readonly tableId: pulumi.Output<string>;
   declare readonly columns: pulumi.Output<TableColumn[]>;
   declare readonly createdAt: pulumi.Output<string | undefined>;
