@@ -46,6 +46,19 @@ function firstDefined(...values: Array<string | undefined>): string | undefined 
   return values.find((v) => v !== undefined && v !== "");
 }
 
+/** Where a resource's object lives: the PostHog host and project its operations address. */
+export type Target = Pick<ProviderConfig, "host" | "projectId">;
+
+/**
+ * The target a resource's overrides resolve to with the current config and environment, without needing the API
+ * key (diff runs it to notice a target change, and makes no call).
+ */
+export function resolveTarget(source: ConfigSource | undefined, env: NodeJS.ProcessEnv, overrides: ConnectionOverrides = {}): Target {
+  // The API key is not needed to know the target: a placeholder keeps its absence from failing here.
+  const { host, projectId } = resolveConnection({ get: (key) => (key === `${CONFIG_NAMESPACE}:apiKey` ? "unused" : source?.get(key)) }, env, overrides);
+  return { host, projectId };
+}
+
 /**
  * Resolves the connection a resource operation uses: resource override, then stack config, then environment.
  * Errors name the config key and the environment variable so a user knows where to set it; they never echo the key.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
 import { toDynamicProvider } from "../provider/resource/lifecycle";
+import { observeClientEvent } from "../provider/resource/operation-scope";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
 import { warehouseJoinDefinition } from "../provider/resources/warehouse-join";
@@ -21,7 +22,7 @@ const totals = { cells: 0, duplicates: 0, orphans: 0, foreignTouched: 0 };
 
 beforeAll(async () => {
   em = await startEmulator({ syncDurationMs: 1 });
-  client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, timeoutMs: 2_000 });
+  client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, onEvent: observeClientEvent(), retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, timeoutMs: 2_000 });
 });
 afterAll(async () => {
   console.log(`fault matrix: ${totals.cells} cells, ${totals.duplicates} duplicates, ${totals.orphans} orphans, ${totals.foreignTouched} foreign objects touched`);

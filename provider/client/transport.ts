@@ -5,7 +5,8 @@ import { Semaphore } from "./semaphore";
 
 export type ClientEvent =
   | { kind: "retry"; method: string; path: string; attempt: number; delayMs: number; reason: string }
-  | { kind: "response"; method: string; path: string; status: number; ms: number };
+  /** `serverDate`: PostHog's own clock (the `Date` header), which the provider uses to order events it did not see. */
+  | { kind: "response"; method: string; path: string; status: number; ms: number; serverDate?: string };
 
 export interface TransportOptions {
   baseUrl: string;
@@ -73,7 +74,8 @@ export class Transport {
         throw new Err(method, path, sent, err, timedOut ? `no answer within ${timeoutMs} ms` : "connection failed");
       }
       const { response, headers } = outcome;
-      this.opts.onEvent?.({ kind: "response", method, path, status: response.status, ms: Date.now() - started });
+      const date = headers.date;
+      this.opts.onEvent?.({ kind: "response", method, path, status: response.status, ms: Date.now() - started, ...(typeof date === "string" ? { serverDate: date } : {}) });
       if (response.status < 400) return response;
       const wait = response.status === 429 ? retryAfterMs(headers["retry-after"], response.text) : undefined;
       if (attempt < this.opts.retry.maxRetries && shouldRetryStatus(method, response.status)) {

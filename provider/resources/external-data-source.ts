@@ -1,13 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
-import { PostHogConnectionError, type ExternalDataSource as ApiSource } from "../client";
-import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
+import { PostHogApiError, type ExternalDataSource as ApiSource } from "../client";
+import type { Target } from "../config";
+import { adoptIdSchema } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
-import { findAfterAmbiguousCreate } from "../resource/reconcile";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
-import { AdoptionMismatchError, PartialFailureError } from "../resource/errors";
-import { providerOf, registrationProps, secretizePaths, TYPE_MODULE } from "../resource/program-side";
+import { PartialFailureError } from "../resource/errors";
+import { providerOf, registrationProps, resourceOptions, secretizePaths, TYPE_MODULE } from "../resource/program-side";
 import { deepEqual } from "../resource/values";
 import { jobInputSecretPaths, KNOWN_SOURCE_TYPES, SOURCE_TYPES } from "./external-data-source/job-inputs";
 
@@ -186,6 +186,9 @@ async function findByTypeAndPrefix(ctx: OperationContext, inputs: ExternalDataSo
   return undefined;
 }
 
+// PostHog's words when (source_type, prefix) is taken (facts.md).
+const KEY_TAKEN = /already uses the prefix|already have a source of this type/i;
+
 function changedJobInputKeys(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
   return [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !deepEqual(olds[k], news[k]));
 }
@@ -252,52 +255,40 @@ async function waitForSync(ctx: OperationContext, id: string, inputs: ExternalDa
   return source;
 }
 
-export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSourceInputs, ExternalDataSourceOutputs> = {
+export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSourceInputs, ExternalDataSourceOutputs, ApiSource> = {
   typeName: "ExternalDataSource",
   inputs: externalDataSourceInputsSchema,
   diff: {
-    properties: ["sourceType", "prefix", "description", "jobInputs", "schemas", "revenueAnalyticsConfig", "refreshSchemas", "reload", "reloadTrigger", "waitForSync", "projectId", "host"],
+    properties: ["sourceType", "prefix", "description", "jobInputs", "schemas", "revenueAnalyticsConfig", "refreshSchemas", "reload", "reloadTrigger", "waitForSync"],
     // sourceType is read-only and PostHog silently ignores prefix changes on PATCH (facts.md): both need a new source.
-    replaceOn: ["sourceType", "prefix", "projectId", "host"],
+    replaceOn: ["sourceType", "prefix"],
   },
   localProperties: ["refreshSchemas", "reload", "adoptId", "waitForSync"],
+  // Connection settings may hold secrets: a difference names the field, never its value.
+  valuesNotShown: ["jobInputs"],
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
   warnings: (inputs) => (SOURCE_TYPES[inputs.sourceType] ? [] : [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`]),
-  adoptId: (inputs) => inputs.adoptId,
-  // A replacement within the same project and (type, prefix) would clash with the old source: delete it first.
-  deleteBeforeReplace: (olds, news) => olds.sourceType === news.sourceType && (olds.prefix ?? "") === (news.prefix ?? "") && olds.projectId === news.projectId,
+  key: {
+    properties: ["sourceType", "prefix"],
+    describe: (inputs) => `a ${inputs.sourceType} source ${inputs.prefix ? `with prefix "${inputs.prefix}"` : "without a prefix"}`,
+    find: (ctx, inputs) => findByTypeAndPrefix(ctx, inputs).then((source) => source && { id: source.id, createdAt: source.created_at }),
+    isTakenError: (err) => err instanceof PostHogApiError && err.status === 400 && KEY_TAKEN.test(err.detail),
+    sentOnCreate: ["sourceType", "prefix", "description", "jobInputs"],
+  },
 
   async create(ctx, inputs) {
-    let id: string;
-    try {
-      ctx.progress("creating (PostHog checks the credentials and discovers tables)");
-      id = (await ctx.client.externalDataSources.create(createBody(inputs))).id;
-    } catch (err) {
-      if (!(err instanceof PostHogConnectionError && err.mayHaveSucceeded)) throw err;
-      ctx.progress("create response lost; looking for the source by type and prefix");
-      const found = await findAfterAmbiguousCreate(ctx, () => findByTypeAndPrefix(ctx, inputs));
-      if (!found) throw err;
-      id = found.id;
-    }
+    ctx.progress("creating (PostHog checks the credentials and discovers tables)");
+    return { id: (await ctx.client.externalDataSources.create(createBody(inputs))).id };
+  },
+
+  async completeCreate(ctx, { id }, inputs) {
     try {
       if (inputs.revenueAnalyticsConfig) await ctx.client.externalDataSources.updateRevenueAnalyticsConfig(id, revenueBody(inputs));
-      return { id, outputs: toOutputs(inputs, await waitForSync(ctx, id, inputs)) };
+      return toOutputs(inputs, await waitForSync(ctx, id, inputs));
     } catch (err) {
       // The source exists: record it rather than orphan it; the next `up` finishes the job.
       throw new PartialFailureError(`source ${id} created, but a follow-up step failed: ${(err as Error).message}`, id, { ...inputs, sourceId: id, schemaStatus: [] });
     }
-  },
-
-  async adopt(ctx, adoptId, inputs) {
-    const id = adoptTarget(adoptId, ctx.connection.projectId);
-    const source = await ctx.client.externalDataSources.retrieve(id);
-    const differences: string[] = [];
-    if (source.source_type !== inputs.sourceType) differences.push(`sourceType: PostHog has ${source.source_type}, declared ${inputs.sourceType}`);
-    if ((source.prefix ?? "") !== (inputs.prefix ?? "")) differences.push(`prefix: PostHog has "${source.prefix ?? ""}", declared "${inputs.prefix ?? ""}"`);
-    const reported = reportedInputs(inputs, source);
-    for (const key of changedJobInputKeys(inputs.jobInputs, reported.jobInputs)) differences.push(`jobInputs.${key}: differs from PostHog's value`);
-    if (differences.length > 0) throw new AdoptionMismatchError(ctx.label, id, differences);
-    return { id: source.id, outputs: toOutputs(inputs, source) };
   },
 
   async read(ctx, id, state) {
@@ -381,6 +372,8 @@ export class ExternalDataSource extends pulumiRuntime.dynamic.Resource {
   declare readonly lastRunAt: pulumi.Output<string | undefined>;
   declare readonly createdAt: pulumi.Output<string | undefined>;
   declare readonly createdBy: pulumi.Output<string | undefined>;
+  /** The PostHog host and project the object lives in, as resolved when it was created (or adopted). */
+  declare readonly target: pulumi.Output<Target>;
   declare readonly schemaStatus: pulumi.Output<SchemaStatus[]>;
 
   constructor(name: string, args: ExternalDataSourceArgs, opts?: pulumi.CustomResourceOptions) {
@@ -389,6 +382,6 @@ export class ExternalDataSource extends pulumiRuntime.dynamic.Resource {
     const plain = typeof args.jobInputs === "object" && !pulumiRuntime.Output.isInstance(args.jobInputs) && !(args.jobInputs instanceof Promise) ? (args.jobInputs as Record<string, unknown>) : undefined;
     const paths = plain && sourceType ? jobInputSecretPaths(sourceType, plain) : [];
     const jobInputs = paths.length > 0 || !plain ? secretizePaths(args.jobInputs, paths) : args.jobInputs;
-    super(providerOf("ExternalDataSource"), name, registrationProps({ ...args, jobInputs }, EXTERNAL_DATA_SOURCE_OUTPUTS), opts, TYPE_MODULE, "ExternalDataSource");
+    super(providerOf("ExternalDataSource"), name, registrationProps({ ...args, jobInputs }, EXTERNAL_DATA_SOURCE_OUTPUTS), resourceOptions(opts), TYPE_MODULE, "ExternalDataSource");
   }
 }
