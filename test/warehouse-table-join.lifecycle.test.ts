@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
 import { toDynamicProvider } from "../provider/resource/lifecycle";
+import { observeClientEvent } from "../provider/resource/operation-scope";
 import { warehouseJoinDefinition } from "../provider/resources/warehouse-join";
 import { warehouseTableDefinition } from "../provider/resources/warehouse-table";
 import { startEmulator, type Emulator } from "./emulator";
@@ -15,7 +16,7 @@ const warnings: string[] = [];
 beforeAll(async () => {
   emulator = await startEmulator({ bucketFailureMs: 1_500 });
   // A short client time-out: the table create must still wait for PostHog's slow bucket read.
-  client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, retryBaseMs: 5, timeoutMs: 1_000 });
+  client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, onEvent: observeClientEvent(), retryBaseMs: 5, timeoutMs: 1_000 });
   const services = emulatorServices(client, emulator.url, (m) => warnings.push(m));
   tables = toDynamicProvider(warehouseTableDefinition, services);
   joins = toDynamicProvider(warehouseJoinDefinition, services);
@@ -83,7 +84,7 @@ describe("WarehouseTable against the emulator", () => {
   it("a name taken by another table is refused before the POST, naming the id to adopt", async () => {
     const { id } = await client.warehouseTables.create({ name: "lc_taken", format: "CSV", url_pattern: url("x"), credential: { access_key: "a", access_secret: "b" } });
     emulator.clearRequests();
-    await expect(tables.create!(tableInputs("lc_taken"))).rejects.toThrow(new RegExp(`already exists \\(id ${id}\\); set adoptId: "${id}"`));
+    await expect(tables.create!(tableInputs("lc_taken"))).rejects.toThrow(new RegExp(`a warehouse table named "lc_taken" already exists in project 1 .*\\(id ${id}\\).*set adoptId: "${id}"`));
     expect(writes()).toEqual([]);
     const adopted = await tables.create!({ ...tableInputs("lc_taken", { format: "CSV", urlPattern: url("x") }), adoptId: id });
     expect(adopted.id).toBe(id);
@@ -125,7 +126,7 @@ describe("WarehouseJoin against the emulator", () => {
     expect((await joins.read!(created.id, created.outs)).inputs).toMatchObject(joinInputs);
 
     emulator.clearRequests();
-    await expect(joins.create!({ ...joinInputs, joiningTableKey: "id" })).rejects.toThrow(new RegExp(`join lc_join_src.person already exists \\(id ${created.id}\\)`));
+    await expect(joins.create!({ ...joinInputs, joiningTableKey: "id" })).rejects.toThrow(new RegExp(`a join field "person" on lc_join_src already exists in project 1 .*\\(id ${created.id}\\)`));
     expect(writes()).toEqual([]);
 
     const updated = await joins.update!(created.id, created.outs, { ...joinInputs, configuration: { experimentsOptimized: true } });

@@ -1,13 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
-import { PostHogConnectionError, type WarehouseJoin as ApiJoin, type WarehouseJoinBody } from "../client";
-import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
+import { BadRequestError, type WarehouseJoin as ApiJoin, type WarehouseJoinBody } from "../client";
+import type { Target } from "../config";
+import { adoptIdSchema } from "../resource/adopt-id";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
-import { AdoptionMismatchError } from "../resource/errors";
+import { adoptHint } from "../resource/errors";
 import { unlessGone } from "../resource/gone";
-import { providerOf, registrationProps, TYPE_MODULE } from "../resource/program-side";
-import { findAfterAmbiguousCreate } from "../resource/reconcile";
+import { providerOf, registrationProps, resourceOptions, TYPE_MODULE } from "../resource/program-side";
 import { deepEqual } from "../resource/values";
 
 const tableName = (what: string) =>
@@ -114,61 +114,43 @@ async function findByKey(ctx: OperationContext, sourceTableName: string, fieldNa
   return undefined;
 }
 
-const adoptHint = (join: ApiJoin) => `a join ${join.source_table_name}.${join.field_name} already exists (id ${join.id}); set adoptId: "${join.id}" to manage it`;
+const FIELD_TAKEN = /^Field name ".*" already exists on table/;
 
-function sameJoin(join: ApiJoin, inputs: WarehouseJoinInputs): boolean {
-  return sameTableName(join.joining_table_name, inputs.joiningTableName) && join.source_table_key === inputs.sourceTableKey && join.joining_table_key === inputs.joiningTableKey;
-}
-
-export const warehouseJoinDefinition: ResourceDefinition<WarehouseJoinInputs, WarehouseJoinOutputs> = {
+export const warehouseJoinDefinition: ResourceDefinition<WarehouseJoinInputs, WarehouseJoinOutputs, ApiJoin> = {
   typeName: "WarehouseJoin",
   inputs: warehouseJoinInputsSchema,
   diff: {
-    properties: ["sourceTableName", "sourceTableKey", "joiningTableName", "joiningTableKey", "fieldName", "configuration", "projectId", "host"],
-    replaceOn: ["projectId", "host"],
+    // All in place: PostHog's update takes every field (and checks none, so the key is checked here).
+    properties: ["sourceTableName", "sourceTableKey", "joiningTableName", "joiningTableKey", "fieldName", "configuration"],
+    replaceOn: [],
     equals: { sourceTableName: sameTableName, joiningTableName: sameTableName },
   },
   localProperties: ["adoptId"],
   label: (inputs) => `WarehouseJoin ${String(inputs.sourceTableName)}.${String(inputs.fieldName)}`,
-  adoptId: (inputs) => inputs.adoptId,
-  deleteBeforeReplace: (olds, news) => olds.fieldName === news.fieldName && sameTableName(olds.sourceTableName, news.sourceTableName),
+  key: {
+    properties: ["sourceTableName", "fieldName"],
+    describe: (inputs) => `a join field "${inputs.fieldName}" on ${inputs.sourceTableName}`,
+    find: (ctx, inputs) => findByKey(ctx, inputs.sourceTableName, inputs.fieldName).then((join) => join && { id: join.id, createdAt: join.created_at }),
+    // PostHog also says this when the field name is one of the table's columns: then no join holds the key, and
+    // the lifecycle passes PostHog's error on as it is.
+    isTakenError: (err) => err instanceof BadRequestError && FIELD_TAKEN.test(err.detail),
+    sentOnCreate: ["sourceTableName", "sourceTableKey", "joiningTableName", "joiningTableKey", "fieldName"],
+  },
 
   async create(ctx, inputs) {
-    const existing = await findByKey(ctx, inputs.sourceTableName, inputs.fieldName);
-    if (existing) throw new Error(adoptHint(existing));
-    const body: WarehouseJoinBody = {
+    const join = await ctx.client.warehouseJoins.create({
       source_table_name: inputs.sourceTableName,
       source_table_key: inputs.sourceTableKey,
       joining_table_name: inputs.joiningTableName,
       joining_table_key: inputs.joiningTableKey,
       field_name: inputs.fieldName,
       configuration: configurationBody(inputs.configuration),
-    };
-    let join: ApiJoin;
-    try {
-      join = await ctx.client.warehouseJoins.create(body);
-    } catch (err) {
-      // The key was free before our POST: a join now holding it that joins what we asked for is ours.
-      if (!(err instanceof PostHogConnectionError && err.mayHaveSucceeded)) throw err;
-      ctx.progress("create response lost; looking the join up by source table and field name");
-      const found = await findAfterAmbiguousCreate(ctx, () => findByKey(ctx, inputs.sourceTableName, inputs.fieldName));
-      if (!found) throw err;
-      if (!sameJoin(found, inputs)) throw new Error(adoptHint(found));
-      join = found;
-    }
-    return { id: join.id, outputs: toOutputs(inputs, join) };
+    });
+    return { id: join.id, remote: join };
   },
 
-  async adopt(ctx, adoptId, inputs) {
-    const id = adoptTarget(adoptId, ctx.connection.projectId);
-    const join = await ctx.client.warehouseJoins.retrieve(id);
-    if (join.deleted) throw new Error(`join ${id} was deleted in PostHog (with a table it names); remove adoptId to create it again`);
-    const reported = await reportedInputs(ctx, inputs, join);
-    const differences = (["sourceTableName", "sourceTableKey", "joiningTableName", "joiningTableKey", "fieldName", "configuration"] as const)
-      .filter((k) => !deepEqual(reported[k], inputs[k]))
-      .map((k) => `${k}: PostHog has ${JSON.stringify(reported[k])}, declared ${JSON.stringify(inputs[k])}`);
-    if (differences.length > 0) throw new AdoptionMismatchError(ctx.label, id, differences);
-    return { id: join.id, outputs: toOutputs(inputs, join) };
+  async completeCreate(ctx, { id, remote }, inputs) {
+    return toOutputs(inputs, remote ?? (await ctx.client.warehouseJoins.retrieve(id)));
   },
 
   async read(ctx, id, state) {
@@ -184,7 +166,7 @@ export const warehouseJoinDefinition: ResourceDefinition<WarehouseJoinInputs, Wa
     // PostHog validates nothing on update (facts-tables-and-joins.md), so the key is checked here.
     if (changed.has("sourceTableName") || changed.has("fieldName")) {
       const clash = await findByKey(ctx, news.sourceTableName, news.fieldName);
-      if (clash && clash.id !== id) throw new Error(`cannot move the join: ${adoptHint(clash)}`);
+      if (clash && clash.id !== id) throw new Error(`cannot move the join: join ${clash.id} already adds ${news.fieldName} to ${news.sourceTableName}; to manage it, ${adoptHint(clash.id)}`);
     }
     const body: WarehouseJoinBody = {};
     if (changed.has("sourceTableName")) body.source_table_name = news.sourceTableName;
@@ -225,8 +207,10 @@ export class WarehouseJoin extends pulumiRuntime.dynamic.Resource {
   declare readonly fieldName: pulumi.Output<string>;
   declare readonly joinId: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string | undefined>;
+  /** The PostHog host and project the object lives in, as resolved when it was created (or adopted). */
+  declare readonly target: pulumi.Output<Target>;
 
   constructor(name: string, args: WarehouseJoinArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerOf("WarehouseJoin"), name, registrationProps({ ...args }, WAREHOUSE_JOIN_OUTPUTS), opts, TYPE_MODULE, "WarehouseJoin");
+    super(providerOf("WarehouseJoin"), name, registrationProps({ ...args }, WAREHOUSE_JOIN_OUTPUTS), resourceOptions(opts), TYPE_MODULE, "WarehouseJoin");
   }
 }

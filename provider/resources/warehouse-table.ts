@@ -1,15 +1,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
-import { PostHogConnectionError, type WarehouseTable as ApiTable, type WarehouseTableBody } from "../client";
+import { BadRequestError, type WarehouseTable as ApiTable, type WarehouseTableBody } from "../client";
 import { WAREHOUSE_TABLE_FORMATS } from "../client/schemas";
-import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
+import type { Target } from "../config";
+import { adoptIdSchema } from "../resource/adopt-id";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
-import { AdoptionMismatchError, PartialFailureError } from "../resource/errors";
+import { adoptHint, PartialFailureError } from "../resource/errors";
 import { unlessGone } from "../resource/gone";
-import { providerOf, registrationProps, secretizePaths, TYPE_MODULE } from "../resource/program-side";
-import { findAfterAmbiguousCreate } from "../resource/reconcile";
-import { deepEqual } from "../resource/values";
+import { providerOf, registrationProps, resourceOptions, secretizePaths, TYPE_MODULE } from "../resource/program-side";
 
 export { WAREHOUSE_TABLE_FORMATS } from "../client/schemas";
 
@@ -122,7 +121,7 @@ async function findByName(ctx: OperationContext, name: string): Promise<ApiTable
   return undefined;
 }
 
-const adoptHint = (table: ApiTable) => `a warehouse table named ${table.name} already exists (id ${table.id}); set adoptId: "${table.id}" to manage it`;
+const NAME_TAKEN = /a table with this name already exists/i;
 
 async function refreshSchema(ctx: OperationContext, id: string, news: WarehouseTableInputs): Promise<ApiTable> {
   ctx.progress("re-reading the files' columns (refresh_schema)");
@@ -150,58 +149,41 @@ async function warnAboutJoins(ctx: OperationContext, oldName: string, newName: s
   );
 }
 
-export const warehouseTableDefinition: ResourceDefinition<WarehouseTableInputs, WarehouseTableOutputs> = {
+export const warehouseTableDefinition: ResourceDefinition<WarehouseTableInputs, WarehouseTableOutputs, ApiTable> = {
   typeName: "WarehouseTable",
   inputs: warehouseTableInputsSchema,
   diff: {
-    properties: ["name", "format", "urlPattern", "credential", "options", "projectId", "host"],
-    // Everything else PostHog changes in place; format and URL then need refresh_schema (a hook, not a replacement).
-    replaceOn: ["projectId", "host"],
+    properties: ["name", "format", "urlPattern", "credential", "options"],
+    // All in place; format and URL then need refresh_schema (a hook, not a replacement: Terraform replaces, which
+    // breaks every join and view naming the table).
+    replaceOn: [],
   },
   localProperties: ["adoptId"],
+  valuesNotShown: ["credential"],
   label: (inputs) => `WarehouseTable "${String(inputs.name)}"`,
-  adoptId: (inputs) => inputs.adoptId,
-  // The replacement would clash with the old table's name.
-  deleteBeforeReplace: (olds, news) => olds.name === news.name,
+  key: {
+    properties: ["name"],
+    describe: (inputs) => `a warehouse table named "${inputs.name}"`,
+    find: (ctx, inputs) => findByName(ctx, inputs.name).then((table) => table && { id: table.id, createdAt: table.created_at }),
+    isTakenError: (err) => err instanceof BadRequestError && err.attr === "name" && NAME_TAKEN.test(err.detail),
+    sentOnCreate: ["name", "format", "urlPattern"],
+  },
 
   async create(ctx, inputs) {
-    const existing = await findByName(ctx, inputs.name);
-    if (existing) throw new Error(adoptHint(existing));
-    const body: WarehouseTableBody = {
+    ctx.progress(`creating: PostHog reads ${inputs.urlPattern} to learn the columns before answering (15 s or more if it cannot read the files)`);
+    // Sent once (the client never re-sends a POST that may have arrived), with a time-out long enough for that read.
+    const table = await ctx.client.warehouseTables.create({
       name: inputs.name,
       format: inputs.format,
       url_pattern: inputs.urlPattern,
       credential: { access_key: inputs.credential.accessKey, access_secret: inputs.credential.accessSecret },
       options: optionsBody(inputs.options),
-    };
-    ctx.progress(`creating: PostHog reads ${inputs.urlPattern} to learn the columns before answering (15 s or more if it cannot read the files)`);
-    let table: ApiTable;
-    try {
-      table = await ctx.client.warehouseTables.create(body);
-    } catch (err) {
-      // Never sent again: a lost answer is resolved by looking the name up. The name was free before our POST, so
-      // a table now holding it with our URL and format is ours; any other is someone else's and is left alone.
-      if (!(err instanceof PostHogConnectionError && err.mayHaveSucceeded)) throw err;
-      ctx.progress("create response lost; looking the table up by name");
-      const found = await findAfterAmbiguousCreate(ctx, () => findByName(ctx, inputs.name));
-      if (!found) throw err;
-      if (found.url_pattern !== inputs.urlPattern || found.format !== inputs.format) throw new Error(adoptHint(found));
-      table = await ctx.client.warehouseTables.retrieve(found.id);
-    }
-    return { id: table.id, outputs: toOutputs(inputs, table) };
+    });
+    return { id: table.id, remote: table };
   },
 
-  async adopt(ctx, adoptId, inputs) {
-    const id = adoptTarget(adoptId, ctx.connection.projectId);
-    const table = await ctx.client.warehouseTables.retrieve(id);
-    const reported = reportedInputs(inputs, table);
-    const differences = (["name", "format", "urlPattern", "options"] as const)
-      .filter((k) => !deepEqual(reported[k], inputs[k]))
-      .map((k) => `${k}: PostHog has ${JSON.stringify(reported[k])}, declared ${JSON.stringify(inputs[k])}`);
-    if (table.external_data_source) differences.push("it is synced by an external data source, which manages it");
-    if (differences.length > 0) throw new AdoptionMismatchError(ctx.label, id, differences);
-    ctx.warn("PostHog never returns a table's credential: the declared one is recorded, not checked, and sent only when it changes");
-    return { id: table.id, outputs: toOutputs(inputs, table) };
+  async completeCreate(ctx, { id, remote }, inputs) {
+    return toOutputs(inputs, remote ?? (await ctx.client.warehouseTables.retrieve(id)));
   },
 
   async read(ctx, id, state) {
@@ -227,7 +209,7 @@ export const warehouseTableDefinition: ResourceDefinition<WarehouseTableInputs, 
     }
     if (body.name !== undefined) {
       const clash = await findByName(ctx, body.name);
-      if (clash && clash.id !== id) throw new Error(`cannot rename to ${body.name}: ${adoptHint(clash)}`);
+      if (clash && clash.id !== id) throw new Error(`cannot rename to ${body.name}: another warehouse table (id ${clash.id}) has that name; to manage it, ${adoptHint(clash.id)}`);
     }
     let table: ApiTable | undefined;
     if (Object.keys(body).length > 0) table = await ctx.client.warehouseTables.update(id, body);
@@ -264,10 +246,12 @@ export class WarehouseTable extends pulumiRuntime.dynamic.Resource {
   declare readonly tableId: pulumi.Output<string>;
   declare readonly columns: pulumi.Output<TableColumn[]>;
   declare readonly createdAt: pulumi.Output<string | undefined>;
+  /** The PostHog host and project the object lives in, as resolved when it was created (or adopted). */
+  declare readonly target: pulumi.Output<Target>;
 
   constructor(name: string, args: WarehouseTableArgs, opts?: pulumi.CustomResourceOptions) {
     // Both keys become Pulumi secrets even when passed as plain strings.
     const credential = secretizePaths(args.credential as pulumi.Input<Record<string, unknown>>, [["accessKey"], ["accessSecret"]]);
-    super(providerOf("WarehouseTable"), name, registrationProps({ ...args, credential }, WAREHOUSE_TABLE_OUTPUTS), opts, TYPE_MODULE, "WarehouseTable");
+    super(providerOf("WarehouseTable"), name, registrationProps({ ...args, credential }, WAREHOUSE_TABLE_OUTPUTS), resourceOptions(opts), TYPE_MODULE, "WarehouseTable");
   }
 }
