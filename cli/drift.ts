@@ -13,7 +13,7 @@ const options = { ...COMMON_OPTIONS, "update-state": { type: "boolean", default:
 export const driftSpec = {
   name: "drift",
   summary:
-    "Compare a stack with live PostHog: properties changed outside Pulumi, resources deleted outside Pulumi, and sources or views in the project the stack does not manage. Exit code 0 = no drift, 2 = drift, 1 = error.",
+    "Compare a stack with live PostHog: properties changed outside Pulumi, resources deleted outside Pulumi, and sources, views, tables or joins in the project the stack does not manage. Exit code 0 = no drift, 2 = drift, 1 = error.",
   usage: "posthog-warehouse drift [--cwd <dir>] [--stack <name>] [--out <file>] [--json <file>] [--update-state]",
   options,
   help: {
@@ -31,6 +31,13 @@ async function unmanagedObjects(client: PostHogClient, managed: Set<string>): Pr
   }
   for await (const view of client.savedQueries.list()) {
     if (!managed.has(view.id) && !view.deleted) found.push({ type: "SavedQuery", id: view.id, name: view.name });
+  }
+  // The table list includes tables synced by sources: those belong to their source, not to a WarehouseTable.
+  for await (const table of client.warehouseTables.list({ include_columns: "false" })) {
+    if (!managed.has(table.id) && !table.deleted && !table.external_data_source) found.push({ type: "WarehouseTable", id: table.id, name: table.name });
+  }
+  for await (const join of client.warehouseJoins.list()) {
+    if (!managed.has(join.id) && !join.deleted) found.push({ type: "WarehouseJoin", id: join.id, name: `${join.source_table_name}.${join.field_name}` });
   }
   return found;
 }
