@@ -34,7 +34,13 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type Fault = { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> } | { kind: "delay"; ms: number } | { kind: "reset" } | { kind: "commit-then-drop" };
+/** `interleave` runs `run` (e.g. a colleague's write) just before the request is handled, then handles it normally. */
+export type Fault =
+  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: "delay"; ms: number }
+  | { kind: "reset" }
+  | { kind: "commit-then-drop" }
+  | { kind: "interleave"; run: () => Promise<unknown>; then?: "commit-then-drop" };
 export interface FaultRule {
   method?: string;
   path: string | RegExp;
@@ -190,6 +196,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return send(res, rule.fault.status, rule.fault.body ?? { type: "server_error", code: "error", detail: "Injected fault.", attr: null }, rule.fault.headers);
     }
     if (rule?.fault.kind === "delay") await new Promise((r) => setTimeout(r, (rule.fault as { ms: number }).ms));
+    if (rule?.fault.kind === "interleave") await rule.fault.run();
     if (req.headers.authorization !== `Bearer ${apiKey}`) {
       record(401, parsed);
       return send(res, 401, { type: "authentication_error", code: req.headers.authorization ? "authentication_failed" : "not_authenticated", detail: req.headers.authorization ? "Invalid personal API key." : "Authentication credentials were not provided.", attr: null });
@@ -207,7 +214,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       out = err instanceof HttpError ? { status: err.status, body: err.body } : { status: 500, body: { type: "server_error", code: "error", detail: String(err), attr: null } };
     }
     record(out.status, parsed);
-    if (rule?.fault.kind === "commit-then-drop") {
+    if (rule?.fault.kind === "commit-then-drop" || (rule?.fault.kind === "interleave" && rule.fault.then === "commit-then-drop")) {
       req.socket.destroy();
       return;
     }
