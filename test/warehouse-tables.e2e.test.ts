@@ -3,6 +3,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { startEmulator, type Emulator, type RecordedRequest } from "./emulator";
 import { canaryHits } from "./harness/reliability-totals";
 import { TestStack } from "./harness/stack";
+import { program as example } from "../examples/warehouse-tables/index";
 
 // The built package, as a user's program loads it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -122,5 +123,34 @@ describe("WarehouseTable and WarehouseJoin under the real engine", () => {
     expect(canaryHits([ACCESS_KEY, ACCESS_SECRET], artefacts)).toEqual([]);
     // The only requests that carried the credential are the create's.
     expect(emulator.requests.filter((r) => JSON.stringify(r.body).includes("access_secret")).map((r) => r.method)).toEqual(["POST"]);
+  }, 300_000);
+});
+
+describe("examples/warehouse-tables against the emulator", () => {
+  it("up creates the table, the join and the view; a preview then makes no call; destroy leaves nothing", async () => {
+    emulator.state.buckets["https://acme-exports.s3.eu-west-1.amazonaws.com/orders/*.parquet"] = { columns: [{ name: "email", type: "String" }, { name: "total", type: "Float64" }] };
+    const ex = await TestStack.create({
+      log: emulator,
+      program: example,
+      projectName: "posthog-warehouse-tables",
+      config: {
+        "posthog:host": { value: emulator.url },
+        "posthog:apiKey": { value: emulator.apiKey, secret: true },
+        "posthog:projectId": { value: "1" },
+        ordersAccessKey: { value: ACCESS_KEY, secret: true },
+        ordersAccessSecret: { value: ACCESS_SECRET, secret: true },
+      },
+    });
+    try {
+      const up = await ex.up();
+      expect(up.result.summary.resourceChanges).toMatchObject({ create: 4 });
+      expect(up.result.outputs.columns!.value.map((c: { name: string }) => c.name)).toEqual(["email", "total"]);
+      expect(liveViews().map((v) => v.name)).toEqual(["revenue_by_country"]);
+      expect((await ex.preview()).requests).toHaveLength(0);
+      await ex.destroy();
+      expect([liveTables(), liveJoins(), liveViews()]).toEqual([[], [], []]);
+    } finally {
+      await ex.dispose();
+    }
   }, 300_000);
 });
