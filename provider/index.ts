@@ -6,5 +6,5 @@
 export { ExternalDataSource, type ExternalDataSourceArgs } from "./resources/external-data-source";
 export { SavedQuery, type SavedQueryArgs } from "./resources/saved-query";
 export { WarehouseTable, type WarehouseTableArgs } from "./resources/warehouse-table";
-export { WarehouseJoin, type WarehouseJoinArgs } from "./resources/warehouse-join";
+export { syncedTableName, WarehouseJoin, type WarehouseJoinArgs } from "./resources/warehouse-join";
 export { providerConfigSchema, type ProviderConfig } from "./config";

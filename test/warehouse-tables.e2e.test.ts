@@ -7,7 +7,7 @@ import { program as example } from "../examples/warehouse-tables/index";
 
 // The built package, as a user's program loads it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { SavedQuery, WarehouseJoin, WarehouseTable } = require("pulumi-posthog-warehouse") as typeof import("../provider");
+const { ExternalDataSource, SavedQuery, syncedTableName, WarehouseJoin, WarehouseTable } = require("pulumi-posthog-warehouse") as typeof import("../provider");
 
 /*
  * A Parquet table joined to persons and a view reading across the join, under the real engine: create in
@@ -151,6 +151,32 @@ describe("examples/warehouse-tables against the emulator", () => {
       expect([liveTables(), liveJoins(), liveViews()]).toEqual([[], [], []]);
     } finally {
       await ex.dispose();
+    }
+  }, 300_000);
+});
+
+describe("a join on a synced source table", () => {
+  it("takes the table's name from the source's outputs: created after the source, deleted before it, not drift on refresh", async () => {
+    const st = await TestStack.create({
+      log: emulator,
+      projectName: "wt-e2e-synced",
+      config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: emulator.apiKey, secret: true }, "posthog:projectId": { value: "1" } },
+      program: async () => {
+        const stripe = new ExternalDataSource("stripe", { sourceType: "Stripe", prefix: "eu_", jobInputs: { stripe_secret_key: "sk_e2e" } });
+        new WarehouseJoin("customer-person", { sourceTableName: syncedTableName(stripe, "Customer"), sourceTableKey: "email", joiningTableName: "persons", joiningTableKey: "properties.email", fieldName: "person" });
+      },
+    });
+    try {
+      const up = await st.up();
+      expect(calls(up.requests)).toEqual(["POST /api/environments/1/external_data_sources/", "POST /api/projects/1/warehouse_view_links/"]);
+      expect(liveJoins().map((j) => j.source_table_name)).toEqual(["eu_stripe_customer"]);
+      const refresh = await st.refresh();
+      expect(Object.keys(refresh.result.summary.resourceChanges ?? {})).toEqual(["same"]);
+      expect((await st.preview()).result.changeSummary).toEqual({ same: 3 });
+      const destroy = await st.destroy();
+      expect(calls(destroy.requests)).toEqual(["DELETE /api/projects/1/warehouse_view_links/<id>/", "DELETE /api/environments/1/external_data_sources/<id>/"]);
+    } finally {
+      await st.dispose();
     }
   }, 300_000);
 });

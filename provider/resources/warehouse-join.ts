@@ -185,6 +185,23 @@ export const warehouseJoinDefinition: ResourceDefinition<WarehouseJoinInputs, Wa
   },
 };
 
+/** What `syncedTableName` needs of a source: its outputs, so a join naming one of its tables waits for it. */
+interface SyncingSource {
+  sourceId: pulumi.Output<string>;
+  sourceType: pulumi.Output<string>;
+  prefix: pulumi.Output<string | undefined>;
+}
+
+/**
+ * The HogQL name of a table an ExternalDataSource syncs (`<prefix><type>_<table>`, lower case, as PostHog names it),
+ * as an output of the source: a join given it is created after the source and deleted before it.
+ */
+export function syncedTableName(source: SyncingSource, table: string): pulumi.Output<string> {
+  return pulumiRuntime
+    .all([source.sourceId, source.sourceType, source.prefix])
+    .apply(([, type, prefix]) => `${prefix ?? ""}${type.toLowerCase()}_${table.toLowerCase()}`);
+}
+
 export interface WarehouseJoinArgs {
   sourceTableName: pulumi.Input<string>;
   sourceTableKey: pulumi.Input<string>;
