@@ -70,6 +70,8 @@ export function sameTableName(a: unknown, b: unknown): boolean {
  */
 async function printsAs(ctx: OperationContext, declared: string, printed: string): Promise<boolean> {
   if (sameTableName(declared, printed)) return true;
+  // Only synced tables print dotted; a self-managed table or view prints as it is named, so no look-up can help.
+  if (!printed.includes(".") || declared.includes(".")) return false;
   for await (const table of ctx.client.warehouseTables.list({ search: declared, include_columns: "false" })) {
     if (table.name === declared) return table.hogql_name === printed;
   }
