@@ -39,6 +39,16 @@ beforeEach(() => {
   em.clearRequests();
 });
 
+/**
+ * A refusal must not carry an `id`: the dynamic-provider host would record that object as this resource's (it reads
+ * any error's `id` as "created, but failed to initialise"), and a later destroy would delete someone else's object.
+ */
+async function refusal(create: Promise<unknown>): Promise<string> {
+  const err = (await create.then(() => new Error("expected a refusal"), (e: unknown) => e)) as Error;
+  expect(Object.keys(err)).not.toContain("id");
+  return err.message;
+}
+
 const failed = { kind: "status", status: 500, body: { type: "server_error", code: "error", detail: "injected 500", attr: null } } as const;
 
 const RESOURCES = {
@@ -106,8 +116,8 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     const i = ++n;
     const theirs = foreign.add(await r.makeForeign(i));
     em.clearRequests();
-    const err = await provider().create!(r.inputs(i)).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(new RegExp(`already exists in project 1 .*\\(id ${theirs}\\).*Nothing was written.*adoptId: "${theirs}"`));
+    const err = await refusal(provider().create!(r.inputs(i)));
+    expect(err).toMatch(new RegExp(`already exists in project 1 .*\\(id ${theirs}\\).*Nothing was written.*adoptId: "${theirs}"`));
     expect(em.requests.filter((q) => WRITES.has(q.method))).toEqual([]);
     settle(i, [theirs], []);
   });
@@ -116,8 +126,8 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     const i = ++n;
     let theirs = "";
     em.addFault({ method: "POST", path: r.collection, fault: { kind: "interleave", run: async () => (theirs = foreign.add(await r.makeForeign(i))) } });
-    const err = await provider().create!(r.inputs(i)).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(new RegExp(`already exists .*\\(id ${theirs}\\).*adoptId: "${theirs}"`));
+    const err = await refusal(provider().create!(r.inputs(i)));
+    expect(err).toMatch(new RegExp(`already exists .*\\(id ${theirs}\\).*adoptId: "${theirs}"`));
     settle(i, [theirs], []);
   });
 
@@ -125,8 +135,8 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     const i = ++n;
     let theirs = "";
     em.addFault({ method: "POST", path: r.collection, fault: { kind: "interleave", run: async () => (theirs = foreign.add(await r.makeForeign(i))), then: "commit-then-drop" } });
-    const err = await provider().create!(r.inputs(i)).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(new RegExp(`response was lost.*id ${theirs}, cannot be proven.*differs from what this create sent.*Nothing was adopted or deleted.*adoptId: "${theirs}"`));
+    const err = await refusal(provider().create!(r.inputs(i)));
+    expect(err).toMatch(new RegExp(`response was lost.*id ${theirs}, cannot be proven.*differs from what this create sent.*Nothing was adopted or deleted.*adoptId: "${theirs}"`));
     settle(i, [theirs], []);
   });
 
@@ -135,13 +145,13 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     // The lookups fail from the POST on (the pre-create check before it succeeded).
     const lookupsFail = async () => em.addFault({ method: "GET", path: r.collection, fault: failed, times: 10 });
     em.addFault({ method: "POST", path: r.collection, fault: { kind: "interleave", run: lookupsFail, then: "commit-then-drop" } });
-    const first = await provider().create!(r.inputs(i)).catch((e: Error) => e);
-    expect((first as Error).message).toMatch(/create failed: .*may have been applied.*looking for .* failed too .*injected 500.*Run `pulumi up` again/);
+    const first = await refusal(provider().create!(r.inputs(i)));
+    expect(first).toMatch(/create failed: .*may have been applied.*looking for .* failed too .*injected 500.*Run `pulumi up` again/);
     em.clearFaults();
     const [made] = r.live(i);
     em.clearRequests();
-    const second = await provider().create!(r.inputs(i)).catch((e: Error) => e);
-    expect((second as Error).message).toMatch(new RegExp(`\\(id ${made}\\).*adoptId: "${made}"`));
+    const second = await refusal(provider().create!(r.inputs(i)));
+    expect(second).toMatch(new RegExp(`\\(id ${made}\\).*adoptId: "${made}"`));
     expect(em.requests.filter((q) => WRITES.has(q.method))).toEqual([]);
     const adopted = await provider().create!({ ...r.inputs(i), adoptId: made! });
     expect(adopted.id).toBe(made);
@@ -153,9 +163,9 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     const i = ++n;
     const theirs = foreign.add(await r.makeForeign(i));
     em.clearRequests();
-    const err = await provider().create!({ ...r.mismatch(i), adoptId: theirs }).catch((e: Error) => e);
-    for (const reason of r.mismatchReasons) expect((err as Error).message).toMatch(reason);
-    expect((err as Error).message).toMatch(/Nothing was changed/);
+    const err = await refusal(provider().create!({ ...r.mismatch(i), adoptId: theirs }));
+    for (const reason of r.mismatchReasons) expect(err).toMatch(reason);
+    expect(err).toMatch(/Nothing was changed/);
     expect(em.requests.filter((q) => WRITES.has(q.method))).toEqual([]);
     settle(i, [theirs], []);
   });
@@ -171,8 +181,8 @@ describe("SavedQuery: a view renamed into the key while the create's response is
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // PostHog's Date header has second precision
     const rename = async () => client.savedQueries.update(view.id, { name: `idr_${i}` });
     em.addFault({ method: "POST", path: /\/warehouse_saved_queries\/$/, fault: { kind: "interleave", run: rename, then: "commit-then-drop" } });
-    const err = await provider.create!({ name: `idr_${i}`, query: "select event from events" }).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(new RegExp(`id ${view.id}, cannot be proven.*made at .*before the check`));
+    const err = await refusal(provider.create!({ name: `idr_${i}`, query: "select event from events" }));
+    expect(err).toMatch(new RegExp(`id ${view.id}, cannot be proven.*made at .*before the check`));
     totals.faultCells++;
     // The rename was the colleague's own write; the provider wrote nothing to it and did not take it over.
     expect(em.requests.filter((q) => WRITES.has(q.method) && q.path.includes(view.id) && q.method !== "PATCH")).toEqual([]);

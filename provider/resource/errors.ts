@@ -15,16 +15,22 @@ export class PartialFailureError extends Error {
   }
 }
 
+/*
+ * An error's `id` field has a meaning to the dynamic-provider host: it records the object under that id as this
+ * resource's (ErrorResourceInitFailed). Errors about objects that are NOT this resource's therefore name them
+ * `objectId`, never `id`; only PartialFailureError carries `id`.
+ */
+
 /** Adoption found the object but it does not match the declared inputs; nothing was changed. */
 export class AdoptionMismatchError extends Error {
   override readonly name = "AdoptionMismatchError";
   constructor(
     readonly label: string,
-    readonly id: string,
+    readonly objectId: string,
     readonly differences: string[],
   ) {
     super(
-      `${label}: cannot adopt ${id}: it differs from the declared inputs (${differences.join("; ")}). ` +
+      `${label}: cannot adopt ${objectId}: it differs from the declared inputs (${differences.join("; ")}). ` +
         "Nothing was changed. Declare the object as it is in PostHog to adopt it, then change it in a later update.",
     );
   }
@@ -57,12 +63,12 @@ export class KeyTakenError extends Error {
     readonly label: string,
     readonly key: string,
     keyProperties: readonly string[],
-    readonly id: string,
+    readonly objectId: string,
     readonly where: string,
   ) {
     super(
-      `${label}: ${key} already exists in ${where} (id ${id}) and this resource does not manage it. Nothing was written. ` +
-        `To manage that object, ${adoptHint(id)}; to keep both, change this resource's ${keyProperties.join(" or ")}. ` +
+      `${label}: ${key} already exists in ${where} (id ${objectId}) and this resource does not manage it. Nothing was written. ` +
+        `To manage that object, ${adoptHint(objectId)}; to keep both, change this resource's ${keyProperties.join(" or ")}. ` +
         "(If an earlier `pulumi up` failed while creating it, it is that object: adopt it.)",
     );
   }
@@ -76,13 +82,13 @@ export class OwnershipUnprovenError extends Error {
   override readonly name = "OwnershipUnprovenError";
   constructor(
     readonly label: string,
-    readonly id: string,
+    readonly objectId: string,
     readonly reason: string,
     override readonly cause: unknown,
   ) {
     super(
       `${label}: the create's response was lost (${cause instanceof Error ? cause.message : String(cause)}), and the object now holding its key, ` +
-        `id ${id}, cannot be proven to be the one it made (${reason}). Nothing was adopted or deleted. If it is this resource's, ${adoptHint(id)}.`,
+        `id ${objectId}, cannot be proven to be the one it made (${reason}). Nothing was adopted or deleted. If it is this resource's, ${adoptHint(objectId)}.`,
     );
   }
 }

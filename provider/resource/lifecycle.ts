@@ -59,6 +59,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       }
       // These already name the resource and say what happened.
       if (err instanceof ResourceOperationError || err instanceof KeyTakenError || err instanceof OwnershipUnprovenError) throw err;
+      // Wrapped, any other error loses fields such as `id`, which the host would take as this resource's object.
       throw new ResourceOperationError(ctx.label, operation, err);
     }
   }

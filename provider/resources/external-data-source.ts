@@ -4,6 +4,7 @@ import { z } from "zod";
 import { PostHogApiError, type ExternalDataSource as ApiSource } from "../client";
 import type { Target } from "../config";
 import { adoptIdSchema } from "../resource/adopt-id";
+import { sharedFreshRead } from "../resource/fresh-read";
 import { unlessGone } from "../resource/gone";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { PartialFailureError } from "../resource/errors";
@@ -179,11 +180,14 @@ function createBody(inputs: ExternalDataSourceInputs) {
 
 /** (team, source_type, prefix) identifies a live source: PostHog refuses a second one (facts.md). */
 async function findByTypeAndPrefix(ctx: OperationContext, inputs: ExternalDataSourceInputs): Promise<ApiSource | undefined> {
-  // The list's `search` matches the internal source id, not the prefix, so page through all of it.
-  for await (const source of ctx.client.externalDataSources.list({ limit: 100 })) {
-    if (source.source_type === inputs.sourceType && (source.prefix ?? "") === (inputs.prefix ?? "")) return source;
-  }
-  return undefined;
+  // The list's `search` matches the internal source id, not the prefix, so the whole list is read: once for all the
+  // creates in flight (fresh-read.ts), not once each.
+  const all = await sharedFreshRead(ctx.client, "external_data_sources", async () => {
+    const sources: ApiSource[] = [];
+    for await (const source of ctx.client.externalDataSources.list({ limit: 100 })) sources.push(source);
+    return sources;
+  });
+  return all.find((source) => source.source_type === inputs.sourceType && (source.prefix ?? "") === (inputs.prefix ?? ""));
 }
 
 // PostHog's words when (source_type, prefix) is taken (facts.md).

@@ -6,6 +6,7 @@ import type { Target } from "../config";
 import { adoptIdSchema } from "../resource/adopt-id";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { adoptHint } from "../resource/errors";
+import { sharedFreshRead } from "../resource/fresh-read";
 import { unlessGone } from "../resource/gone";
 import { providerOf, registrationProps, resourceOptions, TYPE_MODULE } from "../resource/program-side";
 import { deepEqual } from "../resource/values";
@@ -110,7 +111,14 @@ async function reportedInputs(ctx: OperationContext, declared: WarehouseJoinInpu
 
 /** The natural key: one field name per source table (PostHog refuses a second on create, and checks nothing on update). */
 async function findByKey(ctx: OperationContext, sourceTableName: string, fieldName: string): Promise<ApiJoin | undefined> {
-  for await (const join of ctx.client.warehouseJoins.list()) {
+  // The list has no usable filter (its `search` fails), so the whole list is read: once for all the creates in
+  // flight (fresh-read.ts), not once each.
+  const all = await sharedFreshRead(ctx.client, "warehouse_view_links", async () => {
+    const joins: ApiJoin[] = [];
+    for await (const join of ctx.client.warehouseJoins.list()) joins.push(join);
+    return joins;
+  });
+  for (const join of all) {
     if (!join.deleted && join.field_name === fieldName && (await printsAs(ctx, sourceTableName, join.source_table_name))) return join;
   }
   return undefined;

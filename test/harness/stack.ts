@@ -82,8 +82,9 @@ export class TestStack<R = unknown> {
   preview() {
     return this.run((onEvent, onOutput) => this.stack.preview({ onEvent, onOutput, diff: true }));
   }
-  up() {
-    return this.run((onEvent, onOutput) => this.stack.up({ onEvent, onOutput }));
+  /** `replace`: URNs to replace whatever their diff says, as `pulumi up --replace <urn>` does. */
+  up(opts: { replace?: string[] } = {}) {
+    return this.run((onEvent, onOutput) => this.stack.up({ onEvent, onOutput, ...opts }));
   }
   refresh() {
     return this.run((onEvent, onOutput) => this.stack.refresh({ onEvent, onOutput }));
