@@ -5,10 +5,10 @@ import { checkInputs } from "./check";
 import type { AnyResourceDefinition, OperationContext } from "./definition";
 import { diffProperties, type PropertyChange } from "./diff";
 import { diffNote, formatDiffNote } from "./diff-note";
-import { KeyTakenError, OwnershipUnprovenError, PartialFailureError, ResourceOperationError, TargetChangedError } from "./errors";
+import { AdoptionMismatchError, KeyTakenError, OwnershipUnprovenError, PartialFailureError, ResourceOperationError, TargetChangedError } from "./errors";
 import { adopt, createOwned } from "./identity";
 import { inOperation } from "./operation-scope";
-import { changedTargetInputs, overridesOf, recordedTarget, sameTarget, TARGET_OUTPUT } from "./target";
+import { changedTargetInputs, overridesOf, recordedTarget, sameTarget, TARGET_INPUTS, TARGET_OUTPUT } from "./target";
 import { compact, containsUnknown, deepEqual } from "./values";
 
 const PROVIDER_KEY = "__provider";
@@ -58,7 +58,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
         throw new PartialFailureError(err.message, err.id, { ...compact(err.properties), [TARGET_OUTPUT]: target, [PROVIDER_KEY]: provider }, err.reasons);
       }
       // These already name the resource and say what happened.
-      if (err instanceof ResourceOperationError || err instanceof KeyTakenError || err instanceof OwnershipUnprovenError) throw err;
+      if (err instanceof ResourceOperationError || err instanceof KeyTakenError || err instanceof OwnershipUnprovenError || err instanceof AdoptionMismatchError) throw err;
       // Wrapped, any other error loses fields such as `id`, which the host would take as this resource's object.
       throw new ResourceOperationError(ctx.label, operation, err);
     }
@@ -77,9 +77,12 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
   }
 
   return {
-    async check(_olds: Props, news: Props) {
+    async check(olds: Props, news: Props) {
       const outcome = checkInputs(def.inputs, withoutProvider(news));
       if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+      const previous = withoutProvider(olds ?? {});
+      const transition = Object.keys(previous).length > 0 ? (def.checkTransition?.(previous, outcome.value) ?? []) : [];
+      if (transition.length > 0) return { inputs: news, failures: transition };
       for (const warning of def.warnings?.(outcome.value) ?? []) services.warn(`${def.label(outcome.value)}: ${warning}`);
       return { inputs: compact(outcome.value) };
     },
@@ -89,11 +92,12 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const target = targetChanges(olds, inputs);
       const changes = [...diffProperties(olds, inputs, def.diff), ...target.changes];
       if (changes.length > 0) services.debug?.(formatDiffNote(diffNote(id, olds, inputs, changes)));
+      const pending = def.pendingWork?.(withoutProvider(olds)) ?? [];
       // PostHog holds one object per key in a project: a replacement that keeps the key must delete the old first.
       // Answered whatever the changes, so a replacement the engine forces for other reasons still deletes first.
       const keyKept = !target.moved && def.key.properties.every((p) => !containsUnknown(inputs[p]) && deepEqual(olds[p] ?? undefined, inputs[p] ?? undefined));
       return {
-        changes: changes.length > 0,
+        changes: changes.length > 0 || pending.length > 0,
         replaces: changes.filter((c) => c.replace).map((c) => c.property),
         deleteBeforeReplace: keyKept,
       };
@@ -124,6 +128,15 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       // The object lives where the state says; diff has made any move a replacement or refused it.
       const target = targetOf(state);
       const changes = diffProperties(state, inputs, def.diff);
+      const pending = def.pendingWork?.(state) ?? [];
+      if (pending.length === 0 && changes.every((c) => def.localProperties.includes(c.property))) {
+        // Only provider-steering settings (or a target input that does not move the object) changed: record them,
+        // call nothing.
+        const recordedAsGiven = (key: string) => def.localProperties.includes(key) || (TARGET_INPUTS as readonly string[]).includes(key);
+        const kept = Object.fromEntries(Object.entries(state).filter(([key]) => !recordedAsGiven(key)));
+        const given = Object.fromEntries(Object.entries(inputs).filter(([key]) => recordedAsGiven(key)));
+        return { outs: compact({ ...kept, ...given, [TARGET_OUTPUT]: target }) };
+      }
       const outputs = await guarded(target, inputs, "update", news[PROVIDER_KEY], (ctx) => def.update(ctx, id, state, inputs, changes));
       return { outs: compact({ ...outputs, [TARGET_OUTPUT]: target }) };
     },
