@@ -165,7 +165,7 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     em.clearRequests();
     const err = await refusal(provider().create!({ ...r.mismatch(i), adoptId: theirs }));
     for (const reason of r.mismatchReasons) expect(err).toMatch(reason);
-    expect(err).toMatch(/^(SavedQuery|ExternalDataSource)[^:]*: cannot adopt .*Nothing was changed/);
+    expect(err).toMatch(new RegExp(`^${_type}[^:]*: cannot adopt .*Nothing was changed`));
     expect(em.requests.filter((q) => WRITES.has(q.method))).toEqual([]);
     settle(i, [theirs], []);
   });

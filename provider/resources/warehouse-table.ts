@@ -159,6 +159,8 @@ export const warehouseTableDefinition: ResourceDefinition<WarehouseTableInputs, 
     replaceOn: [],
   },
   localProperties: ["adoptId"],
+  // A refresh_schema that failed after its PATCH: the next `up` runs it, also after a refresh.
+  pendingWork: (state) => state.pendingHooks ?? [],
   valuesNotShown: ["credential"],
   label: (inputs) => `WarehouseTable "${String(inputs.name)}"`,
   key: {
