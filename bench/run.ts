@@ -19,7 +19,7 @@ import { ProviderRssSampler } from "./provider-rss";
 
 // The package as a user's project loads it (the copy `npm run build` installs into node_modules), so the serialized
 // provider is the one users get.
-const { SavedQuery } = createRequire(path.join(REPO_ROOT, "node_modules", "index.js"))("pulumi-posthog-warehouse") as typeof import("../provider");
+const { SavedQuery, WarehouseJoin, WarehouseTable } = createRequire(path.join(REPO_ROOT, "node_modules", "index.js"))("pulumi-posthog-warehouse") as typeof import("../provider");
 
 const CLIENT_CONNECTIONS = 8;
 const POSTHOG_RATE = { perMinute: 480, perHour: 4800 };
@@ -108,15 +108,50 @@ async function run(n: number, latencyMs: number) {
   }
 }
 
+/**
+ * Warehouse tables over files, each joined to persons: API calls and wall time per operation. A table's create waits
+ * for PostHog's bucket read (`bucketReadMs`), and a URL change adds one refresh_schema per table.
+ */
+async function warehouse(n: number, bucketReadMs: number) {
+  const emulator = await startEmulator({ bucketReadMs });
+  const program = (version: number) => async () => {
+    for (let i = 0; i < n; i++) {
+      const table = new WarehouseTable(`t${i}`, { name: `bench_table_${i}`, format: "Parquet", urlPattern: `https://b.s3.amazonaws.com/t${i}/v${version}/*.parquet`, credential: { accessKey: "AKIA_BENCH", accessSecret: "bench" } });
+      new WarehouseJoin(`j${i}`, { sourceTableName: table.name, sourceTableKey: "id", joiningTableName: "persons", joiningTableKey: "id", fieldName: "person" });
+    }
+  };
+  const stack = await TestStack.create({ program: program(1), log: emulator, projectName: "bench-warehouse", config: config(emulator) });
+  try {
+    const [up, upMs] = await timed(() => stack.up());
+    const [preview] = await timed(() => stack.preview());
+    const [refresh, refreshMs] = await timed(() => stack.refresh());
+    stack.setProgram(program(2));
+    const [changeUrl, changeUrlMs] = await timed(() => stack.up());
+    const [destroy, destroyMs] = await timed(() => stack.destroy());
+    return {
+      tables: n,
+      joins: n,
+      bucketReadMs,
+      calls: { up: up.requests.length, noopPreview: preview.requests.length, refresh: refresh.requests.length, changeUrlOfAll: changeUrl.requests.length, destroy: destroy.requests.length },
+      wallMs: { up: upMs, refresh: refreshMs, changeUrlOfAll: changeUrlMs, destroy: destroyMs },
+    };
+  } finally {
+    await stack.dispose();
+    await emulator.close();
+  }
+}
+
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? "10,50,200").split(",").map(Number);
   const latencies = (process.env.BENCH_LATENCIES_MS ?? "5,200").split(",").map(Number);
   const engineMs = await engineFixedCostMs();
   const results = [];
   for (const latency of latencies) for (const n of sizes) results.push(await run(n, latency));
+  const warehouseResults = [];
+  for (const n of (process.env.BENCH_WAREHOUSE_SIZES ?? "10").split(",").map(Number)) warehouseResults.push(await warehouse(n, 500));
   console.log(
     JSON.stringify(
-      { parallelism: PARALLEL, clientConnections: CLIENT_CONNECTIONS, rateLimit: POSTHOG_RATE, engineFixedCostMs: { emptyUp: engineMs }, results },
+      { parallelism: PARALLEL, clientConnections: CLIENT_CONNECTIONS, rateLimit: POSTHOG_RATE, engineFixedCostMs: { emptyUp: engineMs }, results, warehouse: warehouseResults },
       null,
       2,
     ),

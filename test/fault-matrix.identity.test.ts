@@ -4,6 +4,8 @@ import { toDynamicProvider } from "../provider/resource/lifecycle";
 import { observeClientEvent } from "../provider/resource/operation-scope";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
+import { warehouseJoinDefinition } from "../provider/resources/warehouse-join";
+import { warehouseTableDefinition } from "../provider/resources/warehouse-table";
 import { startEmulator, type Emulator } from "./emulator";
 import { ForeignObjects } from "./harness/foreign";
 import { emulatorServices } from "./harness/lifecycle-services";
@@ -69,6 +71,28 @@ const RESOURCES = {
     live: (n: number) => em.state.sources.filter((s) => !s.deleted && s.prefix === `ids${n}_`).map((s) => s.id),
     mismatch: (n: number) => ({ sourceType: "Hubspot", prefix: `ids${n}_`, description: "ours", schemas: [{ name: "deals" }], jobInputs: { hubspot_integration_id: 1 } }),
     mismatchReasons: [/description: PostHog has "theirs", declared "ours"/, /schemas: PostHog has .*contacts.*, declared .*deals/],
+  },
+  WarehouseTable: {
+    def: warehouseTableDefinition,
+    collection: /\/warehouse_tables\/$/,
+    inputs: (n: number) => ({ name: `idt_${n}`, format: "Parquet", urlPattern: `https://b.s3.amazonaws.com/idt${n}/*.parquet`, credential: { accessKey: "AKIA_ID", accessSecret: "id-secret" } }),
+    // Someone else's table of the same name over other files.
+    makeForeign: async (n: number) =>
+      (await client.warehouseTables.create({ name: `idt_${n}`, format: "CSV", url_pattern: `https://theirs.example.com/idt${n}.csv`, credential: { access_key: "theirs", access_secret: "theirs" } })).id,
+    live: (n: number) => em.state.tables.filter((t) => !t.deleted && t.name === `idt_${n}`).map((t) => t.id),
+    mismatch: (n: number) => ({ name: `idt_${n}`, format: "Parquet", urlPattern: `https://b.s3.amazonaws.com/idt${n}/*.parquet`, credential: { accessKey: "AKIA_ID", accessSecret: "id-secret" } }),
+    mismatchReasons: [/format: PostHog has "CSV", declared "Parquet"/, /urlPattern: PostHog has "https:\/\/theirs\.example\.com\/idt\d+\.csv"/],
+  },
+  WarehouseJoin: {
+    def: warehouseJoinDefinition,
+    collection: /\/warehouse_view_links\/$/,
+    inputs: (n: number) => ({ sourceTableName: "events", sourceTableKey: "distinct_id", joiningTableName: "persons", joiningTableKey: "id", fieldName: `idj_${n}` }),
+    // Someone else's join adding the same field to events, reaching another table.
+    makeForeign: async (n: number) =>
+      (await client.warehouseJoins.create({ source_table_name: "events", source_table_key: "distinct_id", joining_table_name: "groups", joining_table_key: "key", field_name: `idj_${n}` })).id,
+    live: (n: number) => em.state.joins.filter((j) => !j.deleted && j.field_name === `idj_${n}`).map((j) => j.id),
+    mismatch: (n: number) => ({ sourceTableName: "events", sourceTableKey: "distinct_id", joiningTableName: "persons", joiningTableKey: "id", fieldName: `idj_${n}` }),
+    mismatchReasons: [/joiningTableName: PostHog has "groups", declared "persons"/, /joiningTableKey: PostHog has "key", declared "id"/],
   },
 };
 
@@ -141,7 +165,7 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     em.clearRequests();
     const err = await refusal(provider().create!({ ...r.mismatch(i), adoptId: theirs }));
     for (const reason of r.mismatchReasons) expect(err).toMatch(reason);
-    expect(err).toMatch(/^(SavedQuery|ExternalDataSource)[^:]*: cannot adopt .*Nothing was changed/);
+    expect(err).toMatch(new RegExp(`^${_type}[^:]*: cannot adopt .*Nothing was changed`));
     expect(em.requests.filter((q) => WRITES.has(q.method))).toEqual([]);
     settle(i, [theirs], []);
   });

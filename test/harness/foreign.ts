@@ -29,6 +29,10 @@ export class ForeignObjects {
     if (v) return JSON.stringify([v.deleted, v.name, v.query, v.latest_history_id, v.is_materialized, v.sync_frequency]);
     const s = this.em.state.sources.find((x) => x.id === id);
     if (s) return JSON.stringify([s.deleted, s.prefix, s.description, s.job_inputs, s.schemas.map((r) => [r.name, r.should_sync, r.sync_type, r.sync_frequency]), s.revenue_analytics_config]);
+    const t = this.em.state.tables.find((x) => x.id === id);
+    if (t) return JSON.stringify([t.deleted, t.name, t.format, t.url_pattern, t.credential, t.options, t.columns]);
+    const j = this.em.state.joins.find((x) => x.id === id);
+    if (j) return JSON.stringify(j);
     return "missing";
   }
 }
