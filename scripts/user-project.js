@@ -18,30 +18,54 @@ const work = path.join(root, ".pulumi-work");
 const log = (message) => process.stderr.write(`[user-project] ${message}\n`);
 const npm = (args, cwd) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 
-const packDir = path.join(work, "pack");
-fs.mkdirSync(packDir, { recursive: true });
-const file = JSON.parse(npm(["pack", "--json", "--pack-destination", packDir], root))[0].filename;
-const tarball = path.join(packDir, file);
-const digest = createHash("sha256").update(fs.readFileSync(tarball)).digest("hex");
-
-const dir = path.join(work, "user-project", `pulumi-${sdk}`);
-const stamp = path.join(dir, ".installed");
-if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === `${digest}\n`) {
-  log(`reusing ${path.relative(root, dir)} (${file} unchanged)`);
-} else {
-  const started = Date.now();
-  log(`installing ${file} with @pulumi/pulumi ${sdk} into ${path.relative(root, dir)}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const manifest = {
-    name: "phw-user-project",
-    private: true,
-    dependencies: { "@pulumi/pulumi": sdk, "pulumi-posthog-warehouse": `file:${tarball}` },
-    devDependencies: { typescript: installed("typescript"), "@types/node": installed("@types/node") },
-  };
-  fs.writeFileSync(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], dir);
-  fs.writeFileSync(stamp, `${digest}\n`);
-  log(`installed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+// Test files run in parallel processes and may all find the install stale at once: one installs, the others wait.
+const lock = path.join(work, "user-project.lock");
+fs.mkdirSync(work, { recursive: true });
+const waitUntil = Date.now() + 600_000;
+for (;;) {
+  try {
+    fs.mkdirSync(lock);
+    break;
+  } catch (err) {
+    if (err.code !== "EEXIST" || Date.now() > waitUntil) throw err;
+    execFileSync("sleep", ["0.2"]);
+  }
 }
-process.stdout.write(`${dir}\n`);
+try {
+  install();
+} finally {
+  fs.rmSync(lock, { recursive: true, force: true });
+}
+
+function install() {
+  const packDir = path.join(work, "pack");
+  fs.mkdirSync(packDir, { recursive: true });
+  const file = JSON.parse(npm(["pack", "--json", "--pack-destination", packDir], root))[0].filename;
+  const tarball = path.join(packDir, file);
+  const digest = createHash("sha256").update(fs.readFileSync(tarball)).digest("hex");
+
+  const dir = path.join(work, "user-project", `pulumi-${sdk}`);
+  const stamp = path.join(dir, ".installed");
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === `${digest}\n`) {
+    log(`reusing ${path.relative(root, dir)} (${file} unchanged)`);
+    // The stamp's time says which build it matches (test/harness/engine-env.ts compares it with dist/).
+    const now = new Date();
+    fs.utimesSync(stamp, now, now);
+  } else {
+    const started = Date.now();
+    log(`installing ${file} with @pulumi/pulumi ${sdk} into ${path.relative(root, dir)}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const manifest = {
+      name: "phw-user-project",
+      private: true,
+      dependencies: { "@pulumi/pulumi": sdk, "pulumi-posthog-warehouse": `file:${tarball}` },
+      devDependencies: { typescript: installed("typescript"), "@types/node": installed("@types/node") },
+    };
+    fs.writeFileSync(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], dir);
+    fs.writeFileSync(stamp, `${digest}\n`);
+    log(`installed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  }
+  process.stdout.write(`${dir}\n`);
+}
