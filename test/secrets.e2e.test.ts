@@ -4,8 +4,6 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { canaryHits } from "./harness/reliability-totals";
 import { EngineOpError, TestStack } from "./harness/stack";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ExternalDataSource } = require("pulumi-posthog-warehouse") as typeof import("../provider");
 
 /*
  * Secret canaries: unique values in every secret input and in the API key, passed through create, update,
@@ -21,18 +19,21 @@ let emulator: Emulator;
 let stack: TestStack<RecordedRequest>;
 const seen: string[] = [];
 
-const pg = (password: string) => async () =>
-  void new ExternalDataSource("db", {
-    sourceType: "Postgres",
-    prefix: "canary_",
-    // Passed as plain strings on purpose: the resource must make them secrets itself.
-    jobInputs: { host: "db", port: 5432, database: "d", user: "u", password, schema: "public", ssh_tunnel: { enabled: true, host: "bastion", port: 22, auth: { selection: "keypair", username: "u", private_key: SSH_KEY } } },
-  });
+// The program as a user writes it, run by the `pulumi` CLI through the Node.js language host. Secrets are passed as
+// plain strings on purpose: the resource must make them secrets itself.
+const pg = (password: string) => `import { ExternalDataSource } from "pulumi-posthog-warehouse";
+
+new ExternalDataSource("db", {
+  sourceType: "Postgres",
+  prefix: "canary_",
+  jobInputs: ${JSON.stringify({ host: "db", port: 5432, database: "d", user: "u", password, schema: "public", ssh_tunnel: { enabled: true, host: "bastion", port: 22, auth: { selection: "keypair", username: "u", private_key: SSH_KEY } } })},
+});
+`;
 
 beforeAll(async () => {
   emulator = await startEmulator({ apiKey: API_KEY });
   stack = await TestStack.create({
-    program: pg(PASSWORD_1),
+    project: { files: { "index.ts": pg(PASSWORD_1) } },
     log: emulator,
     projectName: "secrets-e2e",
     config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: API_KEY, secret: true }, "posthog:projectId": { value: "1" } },
@@ -57,7 +58,7 @@ const keep = (op: { stdout: string; events: EngineEvent[] }) => {
 describe("secret canaries", () => {
   it("never appear in the state file, command output, errors or the request log", async () => {
     keep(await stack.up());
-    stack.setProgram(pg(PASSWORD_2));
+    stack.writeProgram(pg(PASSWORD_2));
     const preview = await stack.preview();
     keep(preview);
     expect(preview.result.changeSummary).toMatchObject({ update: 1 });
@@ -66,7 +67,7 @@ describe("secret canaries", () => {
 
     // PostHog echoing a secret back in an error body must not leak it either.
     emulator.addFault({ method: "PATCH", path: "/external_data_sources/", fault: { kind: "status", status: 400, body: { message: `Invalid source config: {"password": "${PASSWORD_2}"}` } } });
-    stack.setProgram(pg(PASSWORD_1));
+    stack.writeProgram(pg(PASSWORD_1));
     const err = (await stack.up().catch((e: unknown) => e)) as EngineOpError<RecordedRequest>;
     expect(err).toBeInstanceOf(EngineOpError);
     expect(err.message).toMatch(/400: Invalid source config/);

@@ -97,6 +97,10 @@ export class TestStack<R = unknown> {
     if (!this.stack.workspace.program) throw new Error("setProgram is for inline stacks; a project stack changes its files (writeFiles)");
     this.stack.workspace.program = program;
   }
+  /** Project mode: the program becomes `code` (index.ts, or the file named). */
+  writeProgram(code: string, file = "index.ts"): void {
+    this.writeFiles({ [file]: code });
+  }
   /** Project mode: writes files into the project folder (e.g. a new index.ts), as a user edits their program. */
   writeFiles(files: Record<string, string>): void {
     for (const [file, content] of Object.entries(files)) {
