@@ -4,7 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator, type RecordedRequest } from "./emulator";
-import { engineEnv, pulumiBinDir, REPO_ROOT } from "./harness/engine-env";
+import { engineEnv, pulumiBinDir, REPO_ROOT, userInstall } from "./harness/engine-env";
 import { TestStack } from "./harness/stack";
 
 /*
@@ -77,6 +77,51 @@ describe.each(projects)("examples/%s through the pulumi CLI", (name) => {
 
     const destroy = await stack.destroy();
     expect(ours(destroy.result.summary.resourceChanges).delete).toBe(created);
+    expect(live(emulator)).toBe(0);
+  }, 600_000);
+});
+
+describe("a user project on a newer @pulumi/pulumi (3.270.0)", () => {
+  const SDK = "3.270.0";
+  let emulator: Emulator;
+  let stack: TestStack<RecordedRequest>;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ syncDurationMs: 200 });
+    stack = await TestStack.create({
+      project: { from: path.join(EXAMPLES, "quickstart"), sdk: SDK },
+      log: emulator,
+      stackName: "newer-sdk",
+      config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: emulator.apiKey, secret: true }, "posthog:projectId": { value: String(emulator.projectId) } },
+    });
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+    await emulator?.close();
+  });
+
+  it("holds one copy of @pulumi/pulumi: the package's caret range takes the user's version", async () => {
+    const { stdout } = await promisify(execFile)("npm", ["ls", "@pulumi/pulumi", "--all", "--json"], { cwd: userInstall(SDK) });
+    const versions: string[] = [];
+    const walk = (deps: Record<string, { version: string; dependencies?: Record<string, unknown> }> = {}) => {
+      for (const [name, dep] of Object.entries(deps)) {
+        if (name === "@pulumi/pulumi") versions.push(dep.version);
+        walk(dep.dependencies as typeof deps);
+      }
+    };
+    walk((JSON.parse(stdout) as { dependencies: Parameters<typeof walk>[0] }).dependencies);
+    // npm lists a deduplicated dependency under each dependent; a second copy would be another version or a nested path.
+    expect(new Set(versions)).toEqual(new Set([SDK]));
+    expect(existsSync(path.join(userInstall(SDK), "node_modules", "pulumi-posthog-warehouse", "node_modules", "@pulumi"))).toBe(false);
+  });
+
+  it("runs examples/quickstart: up, then a no-op preview with no API call, then destroy", async () => {
+    const up = await stack.up();
+    expect(up.result.summary.result).toBe("succeeded");
+    const preview = await stack.preview();
+    expect(Object.keys(preview.result.changeSummary)).toEqual(["same"]);
+    expect(preview.requests).toHaveLength(0);
+    await stack.destroy();
     expect(live(emulator)).toBe(0);
   }, 600_000);
 });
