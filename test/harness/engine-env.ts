@@ -90,8 +90,8 @@ export function makeProjectDir(projectName: string, source: ProjectSource = {}):
 }
 
 /**
- * For inline programs only: a program directory the dynamic-provider process can resolve our package and @pulumi/pulumi from (it loads the
- * serialized provider relative to its working directory), exactly as in a user's project.
+ * For inline programs only: a program directory the dynamic-provider process can resolve our package and
+ * @pulumi/pulumi from (it loads the serialized provider relative to its working directory), as in a user's project.
  */
 export function makeWorkDir(projectName: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "phw-e2e-"));
