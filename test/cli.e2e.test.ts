@@ -76,7 +76,7 @@ describe("plan and drift", () => {
       expect(help.stdout).toContain("--stack");
     }
     expect((await project.cli(["plan", "--bogus"])).code).toBe(1);
-  });
+  }, 300_000);
 
   it("plan shows a query change line by line and a secret change without its text, with no API call", async () => {
     project.writeProgram(program(QUERY_2, SECRET_2));
@@ -101,7 +101,7 @@ describe("plan and drift", () => {
     expect(run.stdout).toContain("```diff\n@@ -1,3 +1,3 @@\n-select event, distinct_id\n+select event, distinct_id, timestamp\n from events");
     expect(run.stdout).toContain("| `jobInputs.auth_method.stripe_secret_key` | changed | [secret] | [secret] |");
     expectNoCanary(run.stdout, run.stderr, json);
-  });
+  }, 300_000);
 
   it("drift exits 0 with nothing changed and makes only read calls", async () => {
     await project.op("up", "dev", config());
@@ -113,7 +113,7 @@ describe("plan and drift", () => {
     expect(emulator.requests.length).toBeGreaterThan(0);
     expect(emulator.requests.filter((r) => WRITES.has(r.method))).toEqual([]);
     expectNoCanary(run.stdout, run.stderr, readFileSync(path.join(project.dir, "drift.json"), "utf8"));
-  });
+  }, 300_000);
 
   it("drift exits 2 and names a query edited, a description changed, a source deleted and an unmanaged view", async () => {
     const client = new PostHogClient({ host: emulator.url, apiKey: API_KEY, projectId: "1" });
@@ -149,7 +149,7 @@ describe("plan and drift", () => {
 
     // The state was not touched: the same drift is still there on a second look.
     expect((await project.cli(["drift", "--stack", "dev"])).code).toBe(2);
-  });
+  }, 300_000);
 });
 
 describe("plan and drift on a CommonJS JavaScript project with `main:` in Pulumi.yaml", () => {
@@ -180,7 +180,7 @@ exports.view = new SavedQuery("report", { name: "cjs_report", query: ${JSON.stri
     expect(report.summary).toMatchObject({ create: 0, update: 1, delete: 0 });
     expect(report.changes.find((c) => c.name === "report")?.properties.map((p) => [p.path, p.change])).toEqual([["query", "changed"]]);
     expect(run.stdout).toContain("### ~ update SavedQuery `report`");
-  });
+  }, 300_000);
 
   it("drift names a query edited in the UI", async () => {
     project.writeProgram(cjs("select 1 as n"), "app/main.js");
@@ -194,7 +194,7 @@ exports.view = new SavedQuery("report", { name: "cjs_report", query: ${JSON.stri
     expect(report.changed.map((r) => [r.name, r.properties.map((p) => [p.path, p.before, p.after])])).toEqual([["report", [["query", "select 1 as n", "select 3 as n"]]]]);
     expect(report.deleted).toEqual([]);
     expect(report.unmanaged).toEqual([]);
-  });
+  }, 300_000);
 });
 
 describe("import", () => {
@@ -271,5 +271,5 @@ describe("import", () => {
     expect([...providers].every((p) => p.length <= 2048 && p.includes("runtime/providers/"))).toBe(true);
     const hits = canaryHits([...CANARIES, ...adoptionCanaries], { state, plan: plan.stdout + plan.stderr, planJson: readFileSync(path.join(project.dir, "plan.json"), "utf8") });
     expect(hits).toEqual([]);
-  });
+  }, 300_000);
 });
