@@ -34,7 +34,8 @@ describe("ExternalDataSource check", () => {
 
   it("names the path inside jobInputs that is wrong", async () => {
     const f = await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, port: "not-a-port", password: "" } });
-    expect(f.every((x) => x.property === "jobInputs")).toBe(true);
+    // Named in the reason, not as the failing property: the engine would print the whole value, secrets included.
+    expect(f.every((x) => x.property === "")).toBe(true);
     expect(f.map((x) => x.reason).join("\n")).toMatch(/jobInputs\.port/);
     expect(f.map((x) => x.reason).join("\n")).toMatch(/jobInputs\.password: password must not be empty/);
   });
@@ -50,14 +51,35 @@ describe("ExternalDataSource check", () => {
     warnings.length = 0;
     expect(await failures({ sourceType: "Vitally", jobInputs: { secret_token: "x" } })).toEqual([]);
     expect(warnings.join()).toMatch(/not validated/);
-    expect(jobInputSecretPaths("Vitally", { secret_token: "x", region: "EU" })).toEqual([["secret_token"]]);
+    // Not in the catalogue: nothing says which fields are credentials, so all of them are secret (no name guess).
+    expect(jobInputSecretPaths("Vitally", { secret_token: "x", region: "EU" })).toEqual([["secret_token"], ["region"]]);
+  });
+
+  it("accepts PostHog's own fields (MySQL using_ssl, Postgres connection_string) and warns about unknown ones", async () => {
+    const mysql = { sourceType: "MySQL", prefix: "m_", jobInputs: { host: "h", port: 3306, database: "d", user: "u", password: "p", schema: "s", using_ssl: false } };
+    warnings.length = 0;
+    expect(await failures(mysql)).toEqual([]);
+    expect(await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, connection_string: "postgresql://u:p@h/d" } })).toEqual([]);
+    expect(warnings).toEqual([]);
+    // No property name for jobInputs failures: the engine would print the whole value, secrets included.
+    expect(await failures({ ...mysql, jobInputs: { ...mysql.jobInputs, using_ssl: "maybe" } })).toMatchObject([{ property: "", reason: expect.stringMatching(/^jobInputs\.using_ssl: /) }]);
+    const { using_ssl: _ssl, ...defaultSsl } = mysql.jobInputs;
+    expect(await failures({ ...mysql, jobInputs: defaultSsl })).toEqual([]);
+    expect(await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, sslmode: "require" } })).toEqual([]);
+    expect(warnings.join()).toMatch(/jobInputs\.sslmode: not in PostHog's Postgres definition/);
+  });
+
+  it("secret paths come from PostHog's definitions", () => {
+    expect(jobInputSecretPaths("Postgres", {})).toEqual([["connection_string"], ["password"], ["ssh_tunnel", "auth", "password"], ["ssh_tunnel", "auth", "private_key"], ["ssh_tunnel", "auth", "passphrase"]]);
+    expect(jobInputSecretPaths("MySQL", {})).toContainEqual(["ssh_tunnel", "auth", "private_key"]);
+    expect(jobInputSecretPaths("Snowflake", {})).toEqual([["auth_type", "password"], ["auth_type", "private_key"], ["auth_type", "passphrase"]]);
   });
 
   it("rejects generated malformed job inputs with a jobInputs path", async () => {
     await fc.assert(
       fc.asyncProperty(fc.record({ host: fc.oneof(fc.integer(), fc.constant("")), port: fc.oneof(fc.string({ minLength: 6 }), fc.integer({ min: 70000 })) }), async (bad) => {
         const f = await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, ...bad } });
-        return f.length > 0 && f.every((x) => x.property === "jobInputs" && x.reason.startsWith("jobInputs."));
+        return f.length > 0 && f.every((x) => x.property === "" && x.reason.startsWith("jobInputs."));
       }),
       { numRuns: 200 },
     );
