@@ -4,6 +4,10 @@ import { startEmulator, type Emulator, type Fault, type RecordedRequest } from "
 import { recordTotals } from "./harness/reliability-totals";
 import { EngineOpError, TestStack } from "./harness/stack";
 
+// Inline programs on purpose (the user-facing path, a project folder through the language host, is what the
+// examples and lifecycle e2e tests run): each cell reshapes the program from the test's own state (`desired`,
+// `extra`, ids it just read from the emulator) between operations, dozens of times, which an in-process program
+// does without a file round trip and a TypeScript compile per operation.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ExternalDataSource, SavedQuery, WarehouseJoin, WarehouseTable } = require("pulumi-posthog-warehouse") as typeof import("../provider");
 
