@@ -1,7 +1,7 @@
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PostHogClient, type ExternalDataSource as ApiSource, type SavedQuery as ApiView } from "../provider/client";
+import { PostHogClient, type ExternalDataSource as ApiSource, type SavedQuery as ApiView, type WarehouseJoin as ApiJoin, type WarehouseTable as ApiTable } from "../provider/client";
 import { resolveConnection, type ConfigSource } from "../provider/config";
 import { generateProgram } from "./import/generate";
 import { applyConnectionFlags, INSECURE_HTTP_HELP, parseCommand, UsageError, type CommandSpec } from "./options";
@@ -45,8 +45,11 @@ async function stackConfig(cwd: string, stack: string | undefined): Promise<Conf
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
-/** Every source, and every view but those PostHog manages itself, with each view's query (list items omit it: facts.md). */
-async function readProject(client: PostHogClient, projectId: string, progress: Progress): Promise<{ sources: ApiSource[]; views: ApiView[]; postHogManaged: number }> {
+/**
+ * Every source, every view but those PostHog manages itself, with each view's query (list items omit it: facts.md),
+ * and every table over files and join.
+ */
+async function readProject(client: PostHogClient, projectId: string, progress: Progress) {
   progress.step(`listing sources in PostHog project ${projectId}`);
   const sources: ApiSource[] = [];
   for await (const source of client.externalDataSources.list()) sources.push(source);
@@ -59,7 +62,13 @@ async function readProject(client: PostHogClient, projectId: string, progress: P
     if (view.managed_viewset_kind) postHogManaged++;
     else views.push(view);
   }
-  return { sources, views, postHogManaged };
+  progress.step(`listing warehouse tables and joins (${count(views.length, "view")} found)`);
+  const tables: ApiTable[] = [];
+  // Tables synced by a source come with it; only tables over files are resources of their own.
+  for await (const table of client.warehouseTables.list({ include_columns: "false" })) if (!table.deleted && !table.external_data_source) tables.push(table);
+  const joins: ApiJoin[] = [];
+  for await (const join of client.warehouseJoins.list()) if (!join.deleted) joins.push(join);
+  return { sources, views, postHogManaged, tables, joins };
 }
 
 export async function runImport(argv: string[], progress: Progress): Promise<number> {
@@ -71,14 +80,7 @@ export async function runImport(argv: string[], progress: Progress): Promise<num
   if (existsSync(target) && !flags.force) throw new UsageError(`${target} exists: pass --force to overwrite it`);
 
   const client = new PostHogClient(connection);
-  const { sources, views, postHogManaged } = await readProject(client, connection.projectId, progress).finally(() => client.close());
-
-  progress.step(`listing warehouse tables and joins (${count(views.length, "view")} found)`);
-  const tables = [];
-  // Tables synced by a source come with it; only tables over files are resources of their own.
-  for await (const table of client.warehouseTables.list({ include_columns: "false" })) if (!table.deleted && !table.external_data_source) tables.push(table);
-  const joins = [];
-  for await (const join of client.warehouseJoins.list()) if (!join.deleted) joins.push(join);
+  const { sources, views, postHogManaged, tables, joins } = await readProject(client, connection.projectId, progress).finally(() => client.close());
 
   const program = generateProgram(sources, views, { host: connection.host, projectId: connection.projectId, date: new Date().toISOString().slice(0, 10) }, { tables, joins });
   mkdirSync(path.dirname(target), { recursive: true });
