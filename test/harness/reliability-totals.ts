@@ -12,6 +12,8 @@ export interface ReliabilityTotals {
   faultCells: number;
   duplicates: number;
   orphans: number;
+  /** Creates PostHog committed after the provider stopped looking: the next `up` names them (id, adoptId). */
+  lateCommitsNamed: number;
   /** Objects made outside the stack that a cell's provider wrote to, deleted or took over. */
   foreignTouched: number;
   secretSearches: number;
@@ -30,7 +32,7 @@ export function resetTotals(): void {
 }
 
 export function readTotals(): ReliabilityTotals {
-  const totals: ReliabilityTotals = { faultCells: 0, duplicates: 0, orphans: 0, foreignTouched: 0, secretSearches: 0, secretHits: 0 };
+  const totals: ReliabilityTotals = { faultCells: 0, duplicates: 0, orphans: 0, lateCommitsNamed: 0, foreignTouched: 0, secretSearches: 0, secretHits: 0 };
   if (!existsSync(FILE)) return totals;
   for (const line of readFileSync(FILE, "utf8").split("\n").filter(Boolean)) {
     const counts = JSON.parse(line) as Partial<ReliabilityTotals>;
