@@ -40,6 +40,11 @@ export interface ResourceDefinition<TInputs extends Record<string, unknown>, TOu
   /** Extra validation that needs more than the schema (e.g. warnings about unvalidated source types). */
   warnings?(inputs: TInputs): string[];
   label(inputs: TInputs): string;
+  /**
+   * Input paths that hold secrets whatever the program passed (e.g. passwords inside jobInputs). The native plugin
+   * marks them secret in the state; the dynamic resources do it program-side (see program-side.ts).
+   */
+  secretPaths?(inputs: TInputs): ReadonlyArray<readonly string[]>;
   deleteBeforeReplace?(olds: TOutputs, news: TInputs): boolean;
   /** Id of an existing object to take over instead of creating one, if the inputs ask for it. */
   adoptId?(inputs: TInputs): string | undefined;

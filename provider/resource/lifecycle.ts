@@ -1,113 +1,63 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { NotFoundError } from "../client";
-import type { ConnectionOverrides } from "../config";
-import { checkInputs } from "./check";
-import type { AnyResourceDefinition, OperationContext } from "./definition";
-import { diffProperties } from "./diff";
-import { diffNote, formatDiffNote } from "./diff-note";
-import { PartialFailureError, ResourceOperationError } from "./errors";
-import { compact } from "./values";
+import type { AnyResourceDefinition } from "./definition";
+import { PartialFailureError } from "./errors";
+import { resourceOperations, type LifecycleServices, type Props } from "./operations";
+
+export type { LifecycleServices } from "./operations";
 
 const PROVIDER_KEY = "__provider";
-
-/** What the lifecycle needs from the process it runs in: a context (client, progress) for a resource's project. */
-export interface LifecycleServices {
-  context(overrides: ConnectionOverrides, label: string): OperationContext;
-  warn(message: string): void;
-  /** Machine-readable notes for tools reading the event stream (see diff-note.ts); users see them only with -v. */
-  debug?(message: string): void;
-}
-
-type Props = Record<string, unknown>;
 
 function withoutProvider(props: Props): Props {
   const { [PROVIDER_KEY]: _provider, ...rest } = props;
   return rest;
 }
 
-function overridesOf(props: Props): ConnectionOverrides {
-  const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-  return { projectId: str(props.projectId), host: str(props.host) };
-}
-
 /**
- * The one generic lifecycle every resource shares: check (zod, no HTTP), diff (local, property by property), and
- * create/read/update/delete delegated to the definition with uniform error wording and partial-failure bookkeeping.
+ * The dynamic-provider adapter of the generic lifecycle (operations.ts): strips and restores the serialized
+ * `__provider` the dynamic-provider host keeps in every resource's properties.
  */
 export function toDynamicProvider(def: AnyResourceDefinition, services: LifecycleServices): pulumi.dynamic.ResourceProvider {
-  const contextFor = (props: Props): OperationContext => services.context(overridesOf(props), def.label(props));
+  const ops = resourceOperations(def, services);
 
-  async function guarded<T>(ctx: OperationContext, operation: string, provider: unknown, run: () => Promise<T>): Promise<T> {
+  async function keepingProvider<T>(provider: unknown, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      if (err instanceof PartialFailureError) {
-        // The host needs `__provider` in the recorded properties, or later steps could not load the provider.
-        throw new PartialFailureError(err.message, err.id, { ...compact(err.properties), [PROVIDER_KEY]: provider }, err.reasons);
-      }
-      if (err instanceof ResourceOperationError) throw err;
-      throw new ResourceOperationError(ctx.label, operation, err);
+      // The host needs `__provider` in the recorded properties, or later steps could not load the provider.
+      if (err instanceof PartialFailureError) throw new PartialFailureError(err.message, err.id, { ...err.properties, [PROVIDER_KEY]: provider }, err.reasons);
+      throw err;
     }
   }
 
   return {
     async check(_olds: Props, news: Props) {
-      const outcome = checkInputs(def.inputs, withoutProvider(news));
-      if (!outcome.ok) return { inputs: news, failures: outcome.failures };
-      for (const warning of def.warnings?.(outcome.value) ?? []) services.warn(`${def.label(outcome.value)}: ${warning}`);
-      return { inputs: compact(outcome.value) };
+      const outcome = ops.check(withoutProvider(news));
+      return outcome.failures ? { inputs: news, failures: outcome.failures } : { inputs: outcome.inputs };
     },
 
     async diff(id: string, olds: Props, news: Props) {
-      const changes = diffProperties(olds, news, def.diff);
-      if (changes.length > 0) services.debug?.(formatDiffNote(diffNote(id, olds, news, changes)));
-      const replaces = changes.filter((c) => c.replace).map((c) => c.property);
-      return {
-        changes: changes.length > 0,
-        replaces,
-        deleteBeforeReplace: replaces.length > 0 && (def.deleteBeforeReplace?.(olds, news) ?? false),
-      };
+      const { changes, deleteBeforeReplace } = ops.diff(id, olds, news);
+      return { changes: changes.length > 0, replaces: changes.filter((c) => c.replace).map((c) => c.property), deleteBeforeReplace };
     },
 
     async create(news: Props) {
-      const inputs = withoutProvider(news);
-      const ctx = contextFor(inputs);
-      const adoptId = def.adoptId?.(inputs);
-      const outcome = await guarded(ctx, adoptId ? `adopting ${adoptId}` : "create", news[PROVIDER_KEY], () =>
-        adoptId ? def.adopt(ctx, adoptId, inputs) : def.create(ctx, inputs),
-      );
-      return { id: outcome.id, outs: compact(outcome.outputs) };
+      const { id, outputs } = await keepingProvider(news[PROVIDER_KEY], () => ops.create(withoutProvider(news)));
+      return { id, outs: outputs };
     },
 
     async read(id: string, props: Props) {
-      const state = withoutProvider(props ?? {});
-      const ctx = contextFor(state);
-      const outcome = await guarded(ctx, `read of ${id}`, props?.[PROVIDER_KEY], () => def.read(ctx, id, state));
+      const outcome = await keepingProvider(props?.[PROVIDER_KEY], () => ops.read(id, withoutProvider(props ?? {})));
       // An empty id tells the engine the object is gone, so refresh drops it from the state.
       if (!outcome) return { id: "", props: {} };
-      return { id, props: compact(outcome.outputs), inputs: compact(outcome.inputs) };
+      return { id, props: outcome.outputs, inputs: outcome.inputs };
     },
 
     async update(id: string, olds: Props, news: Props) {
-      const inputs = withoutProvider(news);
-      const ctx = contextFor(inputs);
-      const changes = diffProperties(olds, inputs, def.diff);
-      const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], () => def.update(ctx, id, withoutProvider(olds), inputs, changes));
-      return { outs: compact(outputs) };
+      return { outs: await keepingProvider(news[PROVIDER_KEY], () => ops.update(id, withoutProvider(olds), withoutProvider(news))) };
     },
 
     async delete(id: string, props: Props) {
-      const state = withoutProvider(props);
-      const ctx = contextFor(state);
-      await guarded(ctx, "delete", props[PROVIDER_KEY], async () => {
-        try {
-          await def.delete(ctx, id, state);
-        } catch (err) {
-          // Deleting what is already gone is success: the desired end state holds.
-          if (err instanceof NotFoundError) return;
-          throw err;
-        }
-      });
+      await keepingProvider(props[PROVIDER_KEY], () => ops.delete(id, withoutProvider(props)));
     },
   };
 }

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import * as pulumiRuntime from "@pulumi/pulumi";
+import * as pulumiRuntime from "../resource/pulumi-sdk";
 import { z } from "zod";
 import { PostHogConnectionError, type ExternalDataSource as ApiSource } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
@@ -127,6 +127,8 @@ function reportedInputs(declared: ExternalDataSourceInputs, source: ApiSource): 
   const remoteRows = new Map((source.schemas ?? []).map((row) => [row.name, row]));
   return {
     ...declared,
+    // An import reads with no prior state: PostHog's read-only type is then the declaration.
+    sourceType: declared.sourceType ?? (source.source_type as ExternalDataSourceInputs["sourceType"]),
     prefix: declared.prefix === undefined && !source.prefix ? undefined : (source.prefix ?? undefined),
     description: declared.description === undefined && !source.description ? undefined : (source.description ?? undefined),
     jobInputs: mergeReported(declared.jobInputs, source.job_inputs ?? {}) as Record<string, unknown>,
@@ -264,6 +266,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
   warnings: (inputs) => (SOURCE_TYPES[inputs.sourceType] ? [] : [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`]),
   adoptId: (inputs) => inputs.adoptId,
+  secretPaths: (inputs) => jobInputSecretPaths(inputs.sourceType, inputs.jobInputs).map((path) => ["jobInputs", ...path]),
   // A replacement within the same project and (type, prefix) would clash with the old source: delete it first.
   deleteBeforeReplace: (olds, news) => olds.sourceType === news.sourceType && (olds.prefix ?? "") === (news.prefix ?? "") && olds.projectId === news.projectId,
 

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import * as pulumiRuntime from "@pulumi/pulumi";
+import * as pulumiRuntime from "../resource/pulumi-sdk";
 import { z } from "zod";
 import { BadRequestError, PostHogConnectionError, type SavedQuery as ApiView } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
@@ -78,7 +78,8 @@ function reportedInputs(declared: SavedQueryInputs, view: ApiView): SavedQueryIn
     ...declared,
     name: view.name,
     // Keep the declared text when it differs only in formatting: PostHog reprints queries on write.
-    query: query === undefined || normalizeHogQL(query) === normalizeHogQL(declared.query) ? declared.query : query,
+    // (An import reads with no prior state, so nothing is declared yet.)
+    query: query === undefined || (declared.query !== undefined && normalizeHogQL(query) === normalizeHogQL(declared.query)) ? declared.query : query,
     ...(declared.syncFrequency !== undefined && view.sync_frequency ? { syncFrequency: view.sync_frequency as SavedQueryInputs["syncFrequency"] } : {}),
     ...(declared.materialized !== undefined && view.is_materialized != null ? { materialized: view.is_materialized } : {}),
   };

@@ -1,10 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { PostHogClient } from "../client";
-import { resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
-import type { AnyResourceDefinition, OperationContext } from "../resource/definition";
-import { toDynamicProvider, type LifecycleServices } from "../resource/lifecycle";
+import type { ConfigSource } from "../config";
+import type { AnyResourceDefinition } from "../resource/definition";
+import { toDynamicProvider } from "../resource/lifecycle";
 import { definitions, type ResourceTypeName } from "../resources/registry";
 import { engineLog } from "./engine-log";
+import { servicesFactory } from "./services";
 
 /**
  * The provider process's side of the thin provider: it is loaded by name at run time (see thin-provider.ts), reads
@@ -12,38 +12,8 @@ import { engineLog } from "./engine-log";
  * per project so connections are reused across resources.
  */
 let configSource: ConfigSource | undefined;
-const clients = new Map<string, PostHogClient>();
 const providers = new Map<ResourceTypeName, pulumi.dynamic.ResourceProvider>();
-
-const services: LifecycleServices = {
-  context(overrides: ConnectionOverrides, label: string): OperationContext {
-    const { apiKey, ...connection } = resolveConnection(configSource, process.env, overrides);
-    const key = `${connection.host}\u0000${connection.projectId}`;
-    let client = clients.get(key);
-    if (!client) {
-      client = new PostHogClient({
-        host: connection.host,
-        apiKey,
-        projectId: connection.projectId,
-        onEvent: (event) => {
-          if (event.kind === "retry") {
-            engineLog.info(`${label}: ${event.method} ${event.path} ${event.reason}; retry ${event.attempt} in ${Math.round(event.delayMs)} ms`);
-          }
-        },
-      });
-      clients.set(key, client);
-    }
-    return {
-      client,
-      connection,
-      label,
-      progress: (message) => engineLog.info(`${label}: ${message}`),
-      warn: (message) => engineLog.warn(`${label}: ${message}`),
-    };
-  },
-  warn: (message) => engineLog.warn(message),
-  debug: (message) => engineLog.debug(message),
-};
+const services = servicesFactory(() => configSource, engineLog)();
 
 export function configure(req: { config: ConfigSource }): void {
   configSource = req.config;

@@ -1,0 +1,112 @@
+import { NotFoundError } from "../client";
+import type { ConnectionOverrides } from "../config";
+import { checkInputs, type CheckFailure } from "./check";
+import type { AnyResourceDefinition, OperationContext } from "./definition";
+import { diffProperties, type PropertyChange } from "./diff";
+import { diffNote, formatDiffNote } from "./diff-note";
+import { PartialFailureError, ResourceOperationError } from "./errors";
+import { compact } from "./values";
+
+/** What the lifecycle needs from the process it runs in: a context (client, progress) for a resource's project. */
+export interface LifecycleServices {
+  context(overrides: ConnectionOverrides, label: string): OperationContext;
+  warn(message: string): void;
+  /** Machine-readable notes for tools reading the event stream (see diff-note.ts); users see them only with -v. */
+  debug?(message: string): void;
+}
+
+export type Props = Record<string, unknown>;
+
+export type CheckResult = { inputs: Props; failures?: undefined } | { inputs: Props; failures: CheckFailure[] };
+
+export interface DiffResult {
+  changes: PropertyChange[];
+  deleteBeforeReplace: boolean;
+}
+
+/**
+ * The one generic lifecycle every resource shares, independent of how the engine reaches it: check (zod, no HTTP),
+ * diff (local, property by property), and create/read/update/delete delegated to the definition with uniform error
+ * wording and partial-failure bookkeeping. Adapters (the dynamic provider in lifecycle.ts, the native plugin in
+ * ../native) only translate the engine's protocol to these calls; values here are plain, with no secret wrappers.
+ */
+export interface ResourceOperations {
+  readonly definition: AnyResourceDefinition;
+  check(news: Props): CheckResult;
+  diff(id: string, olds: Props, news: Props): DiffResult;
+  create(inputs: Props): Promise<{ id: string; outputs: Props }>;
+  /** `undefined` when the object is gone. */
+  read(id: string, state: Props): Promise<{ outputs: Props; inputs: Props } | undefined>;
+  update(id: string, olds: Props, news: Props): Promise<Props>;
+  delete(id: string, state: Props): Promise<void>;
+}
+
+function overridesOf(props: Props): ConnectionOverrides {
+  const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+  return { projectId: str(props.projectId), host: str(props.host) };
+}
+
+export function resourceOperations(def: AnyResourceDefinition, services: LifecycleServices): ResourceOperations {
+  const contextFor = (props: Props): OperationContext => services.context(overridesOf(props), def.label(props));
+
+  async function guarded<T>(ctx: OperationContext, operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof PartialFailureError) throw new PartialFailureError(err.message, err.id, compact(err.properties), err.reasons);
+      if (err instanceof ResourceOperationError) throw err;
+      throw new ResourceOperationError(ctx.label, operation, err);
+    }
+  }
+
+  return {
+    definition: def,
+
+    check(news) {
+      const outcome = checkInputs(def.inputs, news);
+      if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+      for (const warning of def.warnings?.(outcome.value) ?? []) services.warn(`${def.label(outcome.value)}: ${warning}`);
+      return { inputs: compact(outcome.value) as Props };
+    },
+
+    diff(id, olds, news) {
+      const changes = diffProperties(olds, news, def.diff);
+      if (changes.length > 0) services.debug?.(formatDiffNote(diffNote(id, olds, news, changes)));
+      const replacing = changes.some((c) => c.replace);
+      return { changes, deleteBeforeReplace: replacing && (def.deleteBeforeReplace?.(olds, news) ?? false) };
+    },
+
+    async create(inputs) {
+      const ctx = contextFor(inputs);
+      const adoptId = def.adoptId?.(inputs);
+      const outcome = await guarded(ctx, adoptId ? `adopting ${adoptId}` : "create", () => (adoptId ? def.adopt(ctx, adoptId, inputs) : def.create(ctx, inputs)));
+      return { id: outcome.id, outputs: compact(outcome.outputs) as Props };
+    },
+
+    async read(id, state) {
+      const ctx = contextFor(state);
+      const outcome = await guarded(ctx, `read of ${id}`, () => def.read(ctx, id, state));
+      if (!outcome) return undefined;
+      return { outputs: compact(outcome.outputs) as Props, inputs: compact(outcome.inputs) as Props };
+    },
+
+    async update(id, olds, news) {
+      const ctx = contextFor(news);
+      const changes = diffProperties(olds, news, def.diff);
+      return compact(await guarded(ctx, "update", () => def.update(ctx, id, olds, news, changes))) as Props;
+    },
+
+    async delete(id, state) {
+      const ctx = contextFor(state);
+      await guarded(ctx, "delete", async () => {
+        try {
+          await def.delete(ctx, id, state);
+        } catch (err) {
+          // Deleting what is already gone is success: the desired end state holds.
+          if (err instanceof NotFoundError) return;
+          throw err;
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { PostHogClient } from "../client";
+import { resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
+import type { OperationContext } from "../resource/definition";
+import type { LifecycleServices } from "../resource/operations";
+import type { ProgressSink } from "./engine-log";
+
+/**
+ * Lifecycle services for a provider process, whichever adapter serves it: credentials come from the configuration
+ * the engine hands over (never from the state), one client per host and project so connections are reused across
+ * resources, and messages go to the engine's log (attached to a resource's URN when the adapter knows it).
+ */
+export function servicesFactory(config: () => ConfigSource | undefined, log: ProgressSink): (urn?: string) => LifecycleServices {
+  const clients = new Map<string, PostHogClient>();
+  return (urn) => ({
+    context(overrides: ConnectionOverrides, label: string): OperationContext {
+      const { apiKey, ...connection } = resolveConnection(config(), process.env, overrides);
+      const key = `${connection.host}\u0000${connection.projectId}`;
+      let client = clients.get(key);
+      if (!client) {
+        client = new PostHogClient({
+          host: connection.host,
+          apiKey,
+          projectId: connection.projectId,
+          onEvent: (event) => {
+            if (event.kind === "retry") {
+              log.info(`${label}: ${event.method} ${event.path} ${event.reason}; retry ${event.attempt} in ${Math.round(event.delayMs)} ms`);
+            }
+          },
+        });
+        clients.set(key, client);
+      }
+      return {
+        client,
+        connection,
+        label,
+        progress: (message) => log.info(`${label}: ${message}`, urn),
+        warn: (message) => log.warn(`${label}: ${message}`, urn),
+      };
+    },
+    warn: (message) => log.warn(message, urn),
+    debug: (message) => log.debug(message, urn),
+  });
+}
