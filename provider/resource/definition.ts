@@ -37,6 +37,8 @@ export interface ResourceDefinition<TInputs extends Record<string, unknown>, TOu
   readonly diff: DiffSpec;
   /** Properties that only steer the provider (hooks, adoption): a change to them alone makes no API call. */
   readonly localProperties: readonly string[];
+  /** Properties only PostHog sets (ids, status, timestamps): schema.json lists them, a create preview leaves them unknown. */
+  readonly outputs?: readonly string[];
   /** Extra validation that needs more than the schema (e.g. warnings about unvalidated source types). */
   warnings?(inputs: TInputs): string[];
   label(inputs: TInputs): string;

@@ -263,6 +263,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     replaceOn: ["sourceType", "prefix", "projectId", "host"],
   },
   localProperties: ["refreshSchemas", "reload", "adoptId", "waitForSync"],
+  outputs: EXTERNAL_DATA_SOURCE_OUTPUTS,
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
   warnings: (inputs) => (SOURCE_TYPES[inputs.sourceType] ? [] : [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`]),
   adoptId: (inputs) => inputs.adoptId,

@@ -112,6 +112,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
     equals: { query: (a, b) => typeof a === "string" && typeof b === "string" && normalizeHogQL(a) === normalizeHogQL(b) },
   },
   localProperties: ["overwriteRemoteChanges", "adoptId"],
+  outputs: SAVED_QUERY_OUTPUTS,
   label: (inputs) => `SavedQuery "${String(inputs.name)}"`,
   adoptId: (inputs) => inputs.adoptId,
 
