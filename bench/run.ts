@@ -14,6 +14,7 @@ import path from "node:path";
 import { startEmulator } from "../test/emulator";
 import { REPO_ROOT } from "../test/harness/engine-env";
 import { TestStack } from "../test/harness/stack";
+import { compareAdapters } from "./adapters";
 import { floorMs, rateLimitBoundMs } from "./floor";
 import { ProviderRssSampler } from "./provider-rss";
 
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   for (const latency of latencies) for (const n of sizes) results.push(await run(n, latency));
   console.log(
     JSON.stringify(
-      { parallelism: PARALLEL, clientConnections: CLIENT_CONNECTIONS, rateLimit: POSTHOG_RATE, engineFixedCostMs: { emptyUp: engineMs }, results },
+      { parallelism: PARALLEL, clientConnections: CLIENT_CONNECTIONS, rateLimit: POSTHOG_RATE, engineFixedCostMs: { emptyUp: engineMs }, results, adapters: await compareAdapters() },
       null,
       2,
     ),

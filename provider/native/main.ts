@@ -1,23 +1,10 @@
 /**
- * `pulumi-resource-posthog-warehouse`: the native provider plugin process. The engine starts it with its own gRPC
- * address as the first argument and reads the port we serve on from the first line of stdout; nothing else may
- * be written to stdout. Loads neither @pulumi/pulumi's runtime nor anything of the dynamic-provider host.
+ * `pulumi-resource-posthog-warehouse` (plugin/ holds the launcher). The engine starts a plugin process for every
+ * operation, so start-up time is paid on each `preview`: Node's on-disk compile cache (Node >= 22.1) spares the
+ * parsing and compiling of the plugin's modules after the first run. It must be on before they load.
  */
-import { engineLogAt } from "../runtime/engine-log";
-import { servicesFactory } from "../runtime/services";
-import { NativeProvider } from "./provider";
-import { loadSchema } from "./schema";
-import { serve } from "./server";
+import { enableCompileCache } from "node:module";
 
-const log = engineLogAt(process.argv[2]);
-let provider: NativeProvider | undefined;
-const services = servicesFactory(() => provider?.configSource, log);
-provider = new NativeProvider(loadSchema(), (urn) => services(urn));
-
-serve(provider).then(
-  (port) => process.stdout.write(`${port}\n`),
-  (err: unknown) => {
-    process.stderr.write(`pulumi-resource-posthog-warehouse: cannot serve: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+enableCompileCache?.();
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the cache is on
+require("./plugin");

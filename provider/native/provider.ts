@@ -12,7 +12,7 @@ import { PartialFailureError } from "../resource/errors";
 import { resourceOperations, type LifecycleServices, type ResourceOperations } from "../resource/operations";
 import { formatPath, getPath, UNKNOWN } from "../resource/values";
 import { definitions } from "../resources/registry";
-import { outputNames, PACKAGE_NAME, tokenOf, type PackageSchema } from "./schema";
+import { PACKAGE_NAME, type PackageSchema } from "./schema";
 import { unwrap, wrap, type Path, type Props } from "./values";
 
 /** Provider config properties that are secrets (the API key): kept secret in the provider's own state. */
@@ -85,7 +85,7 @@ export class NativeProvider {
     },
   };
 
-  private resource(urnOrType: string, urn: string): { def: AnyResourceDefinition; ops: ResourceOperations; token: string } {
+  private resource(urnOrType: string, urn: string): { def: AnyResourceDefinition; ops: ResourceOperations } {
     // The request's type, else the URN's last type segment (`...::posthog-warehouse:index:SavedQuery::name`).
     const token = urnOrType || (urn.split("::")[2]?.split("$").at(-1) ?? "");
     const typeName = token.startsWith(`${PACKAGE_NAME}:index:`) ? token.slice(`${PACKAGE_NAME}:index:`.length) : "";
@@ -97,7 +97,7 @@ export class NativeProvider {
       ops = resourceOperations(def, this.services(urn));
       this.ops.set(key, ops);
     }
-    return { def, ops, token };
+    return { def, ops };
   }
 
   private secretPaths(def: AnyResourceDefinition, inputs: Props, carried: readonly Path[]): Path[] {
@@ -187,13 +187,13 @@ export class NativeProvider {
   }
 
   async create(req: proto.CreateRequest): Promise<proto.CreateResponse> {
-    const { def, ops, token } = this.resource(req.getType(), req.getUrn());
+    const { def, ops } = this.resource(req.getType(), req.getUrn());
     const inputs = unwrap(req.getProperties());
     const secrets = this.secretPaths(def, inputs.value, inputs.secretPaths);
     if (req.getPreview()) {
       // No API call in a preview: outputs are unknown until the object exists.
       const planned: Props = { ...inputs.value };
-      for (const name of outputNames(this.schema.schema, token)) planned[name] ??= UNKNOWN;
+      for (const name of def.outputs ?? []) planned[name] ??= UNKNOWN;
       return new proto.CreateResponse().setId("").setProperties(wrap(planned, secrets));
     }
     try {

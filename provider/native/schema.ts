@@ -3,11 +3,9 @@ import path from "node:path";
 
 /** The package name the engine knows the plugin by, and the module of every resource token. */
 export const PACKAGE_NAME = "posthog-warehouse";
-export const tokenOf = (typeName: string): string => `${PACKAGE_NAME}:index:${typeName}`;
 
 export interface PackageSchema {
   version: string;
-  resources: Record<string, { inputProperties: Record<string, unknown>; properties: Record<string, unknown> }>;
 }
 
 /** The package root: the nearest folder with package.json above this file (dist/provider/native or provider/native). */
@@ -25,11 +23,4 @@ export function packageRoot(from = __dirname): string {
 export function loadSchema(): { text: string; schema: PackageSchema } {
   const text = readFileSync(path.join(packageRoot(), "schema.json"), "utf8");
   return { text, schema: JSON.parse(text) as PackageSchema };
-}
-
-/** Output-only property names of a resource: what a preview of its create cannot know yet. */
-export function outputNames(schema: PackageSchema, token: string): string[] {
-  const resource = schema.resources[token];
-  if (!resource) return [];
-  return Object.keys(resource.properties).filter((name) => !(name in resource.inputProperties));
 }
