@@ -151,3 +151,26 @@ describe("native plugin in a YAML program", () => {
     expect(canaryHits([API_KEY, PASSWORD], artefacts)).toEqual([]);
   }, 300_000);
 });
+
+describe("native plugin installed into Pulumi's plugin cache", () => {
+  it("`pulumi plugin install --file` installs it without any download; a project then uses it with no plugins section", async () => {
+    const emu = await startEmulator();
+    // No stack config for the key: the provider falls back to the environment, as the dynamic providers do.
+    const installed = new YamlProject("native-installed", "test", { POSTHOG_API_KEY: emu.apiKey, POSTHOG_HOST: emu.url, POSTHOG_PROJECT_ID: "1" });
+    try {
+      installed.linkPackage();
+      const version = (JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+      await installed.ok(["plugin", "install", "resource", "posthog-warehouse", version, "--file", path.join(installed.dir, "node_modules", "pulumi-posthog-warehouse", "plugin", "pulumi-resource-posthog-warehouse")]);
+      expect(await installed.ok(["plugin", "ls"])).toMatch(new RegExp(`posthog-warehouse\\s+resource\\s+${version.replace(/\./g, "\\.")}`));
+      installed.writeProgram("  v:\n    type: posthog-warehouse:index:SavedQuery\n    properties:\n      name: from_the_cache\n      query: select 1\n", false);
+      await installed.ok(["stack", "init", installed.stack]);
+      await installed.ok(["up", "--yes", "--skip-preview"]);
+      expect(emu.state.views.filter((v) => !v.deleted).map((v) => v.name)).toEqual(["from_the_cache"]);
+      await installed.ok(["destroy", "--yes"]);
+      expect(emu.state.views.filter((v) => !v.deleted)).toEqual([]);
+    } finally {
+      installed.dispose();
+      await emu.close();
+    }
+  }, 300_000);
+});

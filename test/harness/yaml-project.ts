@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { engineEnv, pulumiBinDir, readStateFile, REPO_ROOT } from "./engine-env";
@@ -26,17 +26,25 @@ export class YamlProject {
   constructor(
     readonly name: string,
     readonly stack = "test",
+    env: Record<string, string> = {},
   ) {
     this.dir = mkdtempSync(path.join(tmpdir(), "phw-yaml-"));
-    this.env = engineEnv(this.dir);
+    this.env = engineEnv(this.dir, env);
   }
 
-  /** Pulumi.yaml with the plugin named under `plugins.providers` and `resources` given as YAML text. */
-  writeProgram(resourcesYaml: string): void {
-    writeFileSync(
-      path.join(this.dir, "Pulumi.yaml"),
-      `name: ${this.name}\nruntime: yaml\nplugins:\n  providers:\n    - name: posthog-warehouse\n      path: ${NATIVE_PLUGIN_DIR}\nresources:\n${resourcesYaml}`,
-    );
+  /**
+   * Pulumi.yaml with `resources` given as YAML text and the plugin named under `plugins.providers`, unless
+   * `pluginPath` is false (the plugin is then found in Pulumi's plugin cache).
+   */
+  writeProgram(resourcesYaml: string, pluginPath = true): void {
+    const plugins = pluginPath ? `plugins:\n  providers:\n    - name: posthog-warehouse\n      path: ${NATIVE_PLUGIN_DIR}\n` : "";
+    writeFileSync(path.join(this.dir, "Pulumi.yaml"), `name: ${this.name}\nruntime: yaml\n${plugins}resources:\n${resourcesYaml}`);
+  }
+
+  /** Installs this package into the project's node_modules, as `npm install pulumi-posthog-warehouse` would. */
+  linkPackage(): void {
+    mkdirSync(path.join(this.dir, "node_modules"), { recursive: true });
+    symlinkSync(path.join(REPO_ROOT, "node_modules", "pulumi-posthog-warehouse"), path.join(this.dir, "node_modules", "pulumi-posthog-warehouse"), "dir");
   }
 
   pulumi(args: string[]): Promise<CliResult> {
