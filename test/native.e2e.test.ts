@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "./emulator";
 import { canaryHits } from "./harness/reliability-totals";
+import { pulumiBinDir, REPO_ROOT } from "./harness/engine-env";
 import { YamlProject } from "./harness/yaml-project";
 
 /*
@@ -127,6 +129,15 @@ describe("native plugin in a YAML program", () => {
     expect(sourceYaml).toMatch(/sourceType: Hubspot/);
     expect(sourceYaml).toMatch(/prefix: crm_/);
     expect(sourceYaml).toMatch(/jobInputs:\n\s+hubspot_integration_id: 42/);
+
+    // The same declarations in TypeScript, by Pulumi's Node code generator (what `pulumi import` in a TypeScript
+    // project runs; the offline-built Node language host lacks it, see scripts/pulumi-yaml.sh).
+    const imported = path.join(project.dir, "imported");
+    mkdirSync(imported);
+    writeFileSync(path.join(imported, "Pulumi.yaml"), `name: imported\nruntime: yaml\n${viewYaml}${sourceYaml.replace(/^resources:\n/, "")}`);
+    const ts = execFileSync(path.join(pulumiBinDir(), "posthog-warehouse-codegen"), ["program", path.join(REPO_ROOT, "schema.json"), imported], { encoding: "utf8" });
+    expect(ts).toMatch(/new posthog_warehouse\.SavedQuery\("ui_view", \{\s+name: "made_in_ui",\s+query: "select distinct_id from persons",\s+\}\);/);
+    expect(ts).toMatch(/new posthog_warehouse\.ExternalDataSource\("crm", \{\s+jobInputs: \{\s+hubspot_integration_id: 42,\s+\},\s+prefix: "crm_",\s+sourceType: "Hubspot",\s+\}\);/);
 
     // The generated declarations, added to the program as a user would: nothing to change.
     const body = (yaml: string) => yaml.replace(/^resources:\n/, "");
