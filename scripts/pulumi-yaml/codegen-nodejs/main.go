@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,7 +29,9 @@ func (l loader) get(name string) (*schema.Package, error) {
 	}
 	return l.pkg, nil
 }
-func (l loader) LoadPackage(name string, _ *semver.Version) (*schema.Package, error) { return l.get(name) }
+func (l loader) LoadPackage(name string, _ *semver.Version) (*schema.Package, error) {
+	return l.get(name)
+}
 func (l loader) LoadPackageV2(_ context.Context, d *schema.PackageDescriptor) (*schema.Package, error) {
 	return l.get(d.Name)
 }
@@ -89,6 +92,12 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
+		// What `pulumi package gen-sdk --version` fills in; the engine loads the plugin of this version.
+		if l.pkg.Version != nil {
+			files["package.json"] = bytes.ReplaceAll(files["package.json"], []byte("${VERSION}"), []byte(l.pkg.Version.String()))
+		}
+		// pkg/v3 v3.206's top-level config module imports its unused utilities from "./" instead of "../".
+		files["config/vars.ts"] = bytes.Replace(files["config/vars.ts"], []byte(`from "./utilities"`), []byte(`from "../utilities"`), 1)
 		return write(args[2], files)
 	case "program":
 		_, program, err := codegen.Eject(args[2], l)
