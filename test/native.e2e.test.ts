@@ -70,7 +70,9 @@ const live = () => ({ views: emulator.state.views.filter((v) => !v.deleted).map(
 
 describe("native plugin in a YAML program", () => {
   it("up creates a source and two views (one reading the other); a no-op preview makes no API call", async () => {
-    await project.ok(["up", "--yes"]);
+    const up = await project.ok(["up", "--yes"]);
+    // Progress goes through the engine's log service, attached to the resource.
+    expect(up).toMatch(/posthog-warehouse:index:ExternalDataSource \(warehouse\):\n\s+ExternalDataSource Postgres \(prefix "app_"\): creating/);
     expect(live()).toEqual({ views: ["base_events", "daily_events"], sources: ["app_"] });
     const derived = emulator.state.views.find((v) => v.name === "daily_events")!;
     expect(derived.query.query).toContain("from base_events");
