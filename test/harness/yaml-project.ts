@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +11,13 @@ export interface CliResult {
   code: number;
   /** stdout and stderr together: everything a user sees, plugin output included. */
   output: string;
+}
+
+/** Runs scripts/pulumi-yaml.sh once per process: the YAML language host beside the CLI (cached after the first build). */
+let yamlHost: string | undefined;
+function ensureYamlHost(): string {
+  yamlHost ??= execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-yaml.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1)!;
+  return yamlHost;
 }
 
 /**
@@ -28,6 +35,7 @@ export class YamlProject {
     readonly stack = "test",
     env: Record<string, string> = {},
   ) {
+    ensureYamlHost();
     this.dir = mkdtempSync(path.join(tmpdir(), "phw-yaml-"));
     this.env = engineEnv(this.dir, env);
   }
