@@ -81,7 +81,8 @@ export class NativeProvider {
   readonly configSource: ConfigSource = {
     get: (key) => {
       const value = this.config[key.replace(/^posthog:/, "")];
-      return typeof value === "string" ? value : undefined;
+      // A project id written unquoted in Pulumi.yaml's config arrives as a number.
+      return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
     },
   };
 
@@ -103,7 +104,7 @@ export class NativeProvider {
   private secretPaths(def: AnyResourceDefinition, inputs: Props, carried: readonly Path[]): Path[] {
     let declared: ReadonlyArray<readonly string[]> = [];
     try {
-      declared = typeof inputs === "object" ? (def.secretPaths?.(inputs) ?? []) : [];
+      declared = def.secretPaths?.(inputs) ?? [];
     } catch {
       // Inputs that fail validation have no reliable shape; only the carried secrets apply.
     }
