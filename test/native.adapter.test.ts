@@ -99,6 +99,11 @@ describe("native adapter", () => {
     expect(prefix.getReplacesList()).toEqual(["prefix"]);
     expect(prefix.getDeletebeforereplace()).toBe(false);
 
+    // Another host keeps (type, prefix) unique there too: the old source goes first.
+    const host = diff({ ...pg("pw-one"), host: "http://127.0.0.1:9" });
+    expect(host.getReplacesList()).toEqual(["host"]);
+    expect(host.getDeletebeforereplace()).toBe(true);
+
     expect(JSON.stringify(logged)).not.toContain("pw-two-canary");
     expect(logged.filter((l) => l.severity === "debug").every((l) => l.urn === urn(EDS, "s"))).toBe(true);
   });
