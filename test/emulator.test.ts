@@ -20,7 +20,8 @@ async function call(method: string, p: string, body?: unknown, key = em.apiKey) 
 }
 
 beforeAll(async () => {
-  em = await startEmulator({ syncDurationMs: 30, viewPageSize: 2 });
+  // Long enough that a create and its read-back land inside one sync even on a loaded machine.
+  em = await startEmulator({ syncDurationMs: 1_000, viewPageSize: 2 });
 });
 afterAll(() => em.close());
 
@@ -33,7 +34,7 @@ describe("emulator: sources", () => {
     expect(read.json!.job_inputs).toEqual({ host: "db", port: 5432, database: "d", user: "u", schema: "public" });
     expect(read.json!.schemas.map((r: { name: string }) => r.name)).toEqual(["orders", "users"]);
     expect(read.json!.status).toBe("Running");
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 1_100));
     expect((await call("GET", `${SRC}${created.json!.id}/`)).json!.status).toBe("Completed");
   });
 

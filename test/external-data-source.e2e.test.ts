@@ -8,6 +8,7 @@ const { ExternalDataSource } = require("pulumi-posthog-warehouse") as typeof imp
 
 const SECRET = "sk_live_canary_7f3a9";
 const PG_SECRET = "pg-canary-password-41";
+const TUNNEL_SECRET = "tunnel-canary-password-93";
 let emulator: Emulator;
 let stack: TestStack<RecordedRequest>;
 const live = () => emulator.state.sources.filter((s) => !s.deleted);
@@ -105,6 +106,27 @@ describe("ExternalDataSource under the real engine", () => {
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
   }, 300_000);
 
+  it("removing ssh_tunnel turns it off in PostHog; a key changed in the UI shows in refresh and up restores it", async () => {
+    const tunnel = { enabled: true, host: "bastion.example.com", port: 22, auth: { selection: "password", username: "jump", password: TUNNEL_SECRET } };
+    const pg = (extra: Record<string, unknown>): Args => ({ sourceType: "Postgres", prefix: "app_", jobInputs: { host: "db.internal", port: 5432, database: "app", user: "ro", password: PG_SECRET, schema: "public", ...extra } });
+    stack.setProgram(async () => void new ExternalDataSource("pg", pg({ ssh_tunnel: tunnel })));
+    await stack.up();
+    const source = () => live().find((s) => s.prefix === "app_")!;
+    expect(source().job_inputs.ssh_tunnel).toMatchObject({ enabled: true });
+    stack.setProgram(async () => void new ExternalDataSource("pg", pg({})));
+    await stack.up();
+    expect(source().job_inputs.ssh_tunnel).toEqual({ enabled: false });
+    expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
+
+    source().job_inputs.schema = "changed_in_ui";
+    const refresh = await stack.refresh();
+    expect(refresh.result.summary.resourceChanges).toMatchObject({ update: 1 });
+    expect((await stack.preview()).result.changeSummary).toMatchObject({ update: 1 });
+    await stack.up();
+    expect(source().job_inputs.schema).toBe("public");
+    expect(stack.rawState()).not.toContain(TUNNEL_SECRET);
+  }, 300_000);
+
   it("changing sourceType replaces the source", async () => {
     stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "MySQL", prefix: "app_", jobInputs: { host: "db.internal", port: 3306, database: "app", user: "ro", password: PG_SECRET, schema: "app" } }));
     const up = await stack.up();
@@ -122,7 +144,7 @@ describe("ExternalDataSource under the real engine", () => {
 
   it("destroy removes it; the state file never held a secret in plaintext", async () => {
     const state = stack.rawState();
-    for (const secret of [SECRET, PG_SECRET, emulator.apiKey]) expect(state).not.toContain(secret);
+    for (const secret of [SECRET, PG_SECRET, TUNNEL_SECRET, emulator.apiKey]) expect(state).not.toContain(secret);
     stack.setProgram(async () => undefined);
     await stack.destroy();
     expect(live()).toHaveLength(0);

@@ -108,6 +108,23 @@ describe("SavedQuery under the real engine", () => {
     await stack.destroy();
   }, 300_000);
 
+  it("materializing keeps the declared schedule; a schedule changed in the UI shows in refresh and up restores it", async () => {
+    stack.setProgram(async () => void new SavedQuery("scheduled", { name: "e2e_sched", query: "select event from events", syncFrequency: "1hour" }));
+    await stack.up();
+    stack.setProgram(async () => void new SavedQuery("scheduled", { name: "e2e_sched", query: "select event from events", syncFrequency: "1hour", materialized: true }));
+    await stack.up();
+    const view = () => live().find((v) => v.name === "e2e_sched")!;
+    expect(view()).toMatchObject({ is_materialized: true, sync_frequency: "1hour" });
+    expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
+
+    view().sync_frequency = "7day";
+    expect((await stack.refresh()).result.summary.resourceChanges).toMatchObject({ update: 1 });
+    expect((await stack.preview()).result.changeSummary).toMatchObject({ update: 1 });
+    await stack.up();
+    expect(view().sync_frequency).toBe("1hour");
+    await stack.destroy();
+  }, 300_000);
+
   it("adopting an existing view by id, then preview shows no change", async () => {
     const { PostHogClient } = await import("../provider/client");
     const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });

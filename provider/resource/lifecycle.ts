@@ -30,14 +30,14 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
   }
 
   return {
-    async check(_olds: Props, news: Props) {
-      const outcome = ops.check(withoutProvider(news));
+    async check(olds: Props, news: Props) {
+      const outcome = ops.check(withoutProvider(news), withoutProvider(olds ?? {}));
       return outcome.failures ? { inputs: news, failures: outcome.failures } : { inputs: outcome.inputs };
     },
 
     async diff(id: string, olds: Props, news: Props) {
-      const { changes, deleteBeforeReplace } = ops.diff(id, olds, news);
-      return { changes: changes.length > 0, replaces: changes.filter((c) => c.replace).map((c) => c.property), deleteBeforeReplace };
+      const { changes, pending, deleteBeforeReplace } = ops.diff(id, withoutProvider(olds), news);
+      return { changes: changes.length > 0 || pending, replaces: changes.filter((c) => c.replace).map((c) => c.property), deleteBeforeReplace };
     },
 
     async create(news: Props) {

@@ -21,6 +21,8 @@ export type CheckResult = { inputs: Props; failures?: undefined } | { inputs: Pr
 
 export interface DiffResult {
   changes: PropertyChange[];
+  /** Work an earlier step left undone (definition.pendingWork): the resource needs an update even with no change. */
+  pending: boolean;
   deleteBeforeReplace: boolean;
 }
 
@@ -32,7 +34,8 @@ export interface DiffResult {
  */
 export interface ResourceOperations {
   readonly definition: AnyResourceDefinition;
-  check(news: Props): CheckResult;
+  /** `olds`: the previous inputs (empty at create), for refusals that depend on the transition. */
+  check(news: Props, olds?: Props): CheckResult;
   diff(id: string, olds: Props, news: Props): DiffResult;
   create(inputs: Props): Promise<{ id: string; outputs: Props }>;
   /** `undefined` when the object is gone. */
@@ -62,9 +65,11 @@ export function resourceOperations(def: AnyResourceDefinition, services: Lifecyc
   return {
     definition: def,
 
-    check(news) {
+    check(news, olds = {}) {
       const outcome = checkInputs(def.inputs, news);
       if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+      const transition = Object.keys(olds).length > 0 ? (def.checkTransition?.(olds, outcome.value) ?? []) : [];
+      if (transition.length > 0) return { inputs: news, failures: transition };
       for (const warning of def.warnings?.(outcome.value) ?? []) services.warn(`${def.label(outcome.value)}: ${warning}`);
       return { inputs: compact(outcome.value) as Props };
     },
@@ -73,7 +78,8 @@ export function resourceOperations(def: AnyResourceDefinition, services: Lifecyc
       const changes = diffProperties(olds, news, def.diff);
       if (changes.length > 0) services.debug?.(formatDiffNote(diffNote(id, olds, news, changes)));
       const replacing = changes.some((c) => c.replace);
-      return { changes, deleteBeforeReplace: replacing && (def.deleteBeforeReplace?.(olds, news) ?? false) };
+      const pending = (def.pendingWork?.(olds) ?? []).length > 0;
+      return { changes, pending, deleteBeforeReplace: replacing && (def.deleteBeforeReplace?.(olds, news) ?? false) };
     },
 
     async create(inputs) {
@@ -93,6 +99,13 @@ export function resourceOperations(def: AnyResourceDefinition, services: Lifecyc
     async update(id, olds, news) {
       const ctx = contextFor(news);
       const changes = diffProperties(olds, news, def.diff);
+      const pending = def.pendingWork?.(olds) ?? [];
+      if (pending.length === 0 && changes.every((c) => def.localProperties.includes(c.property))) {
+        // Only provider-steering settings changed: record them, call nothing.
+        const kept = Object.fromEntries(Object.entries(olds).filter(([key]) => !def.localProperties.includes(key)));
+        const locals = Object.fromEntries(Object.entries(news).filter(([key]) => def.localProperties.includes(key)));
+        return compact({ ...kept, ...locals });
+      }
       return compact(await guarded(ctx, "update", () => def.update(ctx, id, olds, news, changes))) as Props;
     },
 
