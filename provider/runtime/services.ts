@@ -1,5 +1,5 @@
 import { PostHogClient } from "../client";
-import { resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
+import { connectionHostProblem, resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
 import type { OperationContext } from "../resource/definition";
 import type { LifecycleServices } from "../resource/operations";
 import type { ProgressSink } from "./engine-log";
@@ -33,11 +33,13 @@ export function servicesFactory(config: () => ConfigSource | undefined, log: Pro
         client,
         connection,
         label,
-        progress: (message) => log.info(`${label}: ${message}`, urn),
-        warn: (message) => log.warn(`${label}: ${message}`, urn),
+        // Progress and warnings may quote PostHog (a sync's latest_error): scrubbed like every error text.
+        progress: (message) => log.info(client.secrets.scrub(`${label}: ${message}`), urn),
+        warn: (message) => log.warn(client.secrets.scrub(`${label}: ${message}`), urn),
       };
     },
     warn: (message) => log.warn(message, urn),
     debug: (message) => log.debug(message, urn),
+    connectionProblem: (overrides) => connectionHostProblem(config(), process.env, overrides),
   });
 }
