@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadRequestError, NotFoundError, PostHogClient, PostHogConnectionError, RateLimitError } from "../provider/client";
+import { BadRequestError, mayHaveBeenApplied, NotFoundError, PostHogClient, PostHogConnectionError, RateLimitError } from "../provider/client";
+import { toDynamicProvider } from "../provider/resource/lifecycle";
+import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { startEmulator, type Emulator } from "./emulator";
+import { emulatorServices } from "./harness/lifecycle-services";
 
 let em: Emulator;
 let client: PostHogClient;
@@ -15,13 +18,7 @@ afterAll(async () => {
 });
 
 describe("client against the emulator: every endpoint", () => {
-  it("sources: wizard, database_schema, source_prefix, create, retrieve, list, update, jobs, reload, refresh_schemas, revenue config, bulk schemas, delete", async () => {
-    const wizard = (await client.externalDataSources.wizard()) as Record<string, { fields: Array<{ name: string; secret: boolean }> }>;
-    expect(wizard.Postgres!.fields.find((f) => f.name === "password")?.secret).toBe(true);
-    const tables = await client.externalDataSources.databaseSchema({ source_type: "Stripe", auth_method: { selection: "api_key", stripe_secret_key: "sk" } });
-    expect(tables.map((t) => t.table)).toContain("Customer");
-    await expect(client.externalDataSources.sourcePrefix({ source_type: "Stripe", prefix: "ok_" })).resolves.toBeDefined();
-
+  it("sources: create, retrieve, list, update, reload, refresh_schemas, revenue config, schema rows, bulk schemas, delete", async () => {
     const { id } = await client.externalDataSources.create({ source_type: "Stripe", prefix: "ep_", payload: { auth_method: { selection: "api_key", stripe_secret_key: "sk" }, schemas: [{ name: "Customer", should_sync: true }] } });
     const source = await client.externalDataSources.retrieve(id);
     expect(source).toMatchObject({ id, source_type: "Stripe", prefix: "ep_" });
@@ -29,16 +26,12 @@ describe("client against the emulator: every endpoint", () => {
     for await (const s of client.externalDataSources.list()) listed.push(s.id);
     expect(listed).toContain(id);
     expect((await client.externalDataSources.update(id, { description: "d" })).description).toBe("d");
-    expect(await client.externalDataSources.jobs(id)).toEqual([]);
     await client.externalDataSources.reload(id);
     em.addUpstreamTable(id, "Refund");
     expect(await client.externalDataSources.refreshSchemas(id)).toMatchObject({ added: 1 });
     expect((await client.externalDataSources.updateRevenueAnalyticsConfig(id, { enabled: true })).revenue_analytics_config).toMatchObject({ enabled: true });
 
-    const rows = [];
-    for await (const r of client.externalDataSchemas.list({ source: id })) rows.push(r);
-    const invoice = rows.find((r) => r.name === "Invoice")!;
-    expect((await client.externalDataSchemas.retrieve(invoice.id)).name).toBe("Invoice");
+    const invoice = (await client.externalDataSources.retrieve(id)).schemas!.find((r) => r.name === "Invoice")!;
     expect((await client.externalDataSchemas.update(invoice.id, { should_sync: true, sync_frequency: "1hour" })).sync_frequency).toBe("1hour");
     await expect(client.externalDataSchemas.update(invoice.id, { sync_frequency: "2hour" })).rejects.toBeInstanceOf(BadRequestError);
     const bulk = await client.externalDataSources.bulkUpdateSchemas(id, [{ id: invoice.id, should_sync: false }]);
@@ -48,7 +41,7 @@ describe("client against the emulator: every endpoint", () => {
     await expect(client.externalDataSources.retrieve(id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it("saved queries: create (201, then 200 upsert), retrieve, list over pages, update, activity, ancestors, descendants, materialize, revert, run, delete", async () => {
+  it("saved queries: create (201, then 200 upsert), retrieve, list over pages, update, materialize, revert, delete", async () => {
     const a = await client.savedQueries.create({ name: "ep_a", query: { kind: "HogQLQuery", query: "select event from events" } });
     expect(a.status).toBe(201);
     const upsert = await client.savedQueries.create({ name: "ep_a", query: { kind: "HogQLQuery", query: "select event from events" }, edited_history_id: String(a.view.latest_history_id) });
@@ -61,13 +54,9 @@ describe("client against the emulator: every endpoint", () => {
     expect((await client.savedQueries.retrieve(a.view.id)).query?.query).toBe("select event from events");
     const renamed = await client.savedQueries.update(b.view.id, { name: "ep_b2" });
     expect(renamed.name).toBe("ep_b2");
-    expect((await client.savedQueries.activity(a.view.id)).results.length).toBe(2);
-    expect((await client.savedQueries.ancestors(b.view.id)).ancestors).toEqual([a.view.id]);
-    expect((await client.savedQueries.descendants(a.view.id)).descendants).toEqual([b.view.id]);
     await client.savedQueries.materialize(a.view.id);
     expect((await client.savedQueries.retrieve(a.view.id)).is_materialized).toBe(true);
     await client.savedQueries.revertMaterialization(a.view.id);
-    await client.savedQueries.run(a.view.id);
     await client.savedQueries.delete(b.view.id);
     await expect(client.savedQueries.retrieve(b.view.id)).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -86,7 +75,30 @@ describe("client against the emulator: every endpoint", () => {
     expect(em.requests.filter((r) => r.method === "POST")).toHaveLength(1);
 
     em.addFault({ method: "GET", path: view.id, times: 5, fault: { kind: "status", status: 429, headers: { "retry-after": "0" }, body: { type: "throttled_error", code: "throttled", detail: "Request was throttled. Expected available in 0 seconds.", attr: null } } });
-    await expect(new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, maxRetries: 2 }).savedQueries.retrieve(view.id)).rejects.toBeInstanceOf(RateLimitError);
+    const impatient = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, maxRetries: 2 });
+    await expect(impatient.savedQueries.retrieve(view.id)).rejects.toBeInstanceOf(RateLimitError);
+    await impatient.close();
     em.clearFaults();
+  });
+});
+
+describe("a queue of creates behind one connection slot", () => {
+  it("16 concurrent creates, 1 slot, 2 s time-out, 1.5 s latency: none called ambiguous without reaching PostHog", { timeout: 120_000 }, async () => {
+    const slow = await startEmulator({ latencyMs: 1_500 });
+    const queued = new PostHogClient({ host: slow.url, apiKey: slow.apiKey, projectId: 1, maxConcurrency: 1, requestTimeoutMs: 2_000 });
+    try {
+      const views = toDynamicProvider(savedQueryDefinition, emulatorServices(queued, slow.url));
+      const names = Array.from({ length: 16 }, (_, i) => `queued_${i}`);
+      const outcomes = await Promise.all(names.map((name) => views.create!({ name, query: "select event from events" }).then(() => undefined, (e: unknown) => e)));
+      const reached = new Set(slow.requests.filter((r) => r.method === "POST").map((r) => (r.body as { name: string }).name));
+      const ambiguousUnsent = names.filter((name, i) => mayHaveBeenApplied((outcomes[i] as { cause?: unknown } | undefined)?.cause ?? outcomes[i]) && !reached.has(name));
+      expect(ambiguousUnsent).toEqual([]);
+      // Time spent queued is not counted, so each create, answered in 1.5 s, succeeds.
+      expect(outcomes.filter((o) => o !== undefined)).toEqual([]);
+      expect(slow.state.views.filter((v) => !v.deleted)).toHaveLength(16);
+    } finally {
+      await queued.close();
+      await slow.close();
+    }
   });
 });

@@ -9,6 +9,9 @@ let em: Emulator;
 const SRC = "/api/environments/1/external_data_sources/";
 const SQ = "/api/environments/1/warehouse_saved_queries/";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw response bodies, asserted field by field
+type Body = Record<string, any>;
+
 async function call(method: string, p: string, body?: unknown, key = em.apiKey) {
   const res = await request(`${em.url}${p}`, {
     method: method as "GET",
@@ -16,7 +19,7 @@ async function call(method: string, p: string, body?: unknown, key = em.apiKey) 
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+  return { status: res.statusCode, headers: res.headers, json: text ? (JSON.parse(text) as Body) : undefined };
 }
 
 beforeAll(async () => {
@@ -73,7 +76,7 @@ describe("emulator: sources", () => {
     let next: string | null = `${SRC}?limit=2`;
     let pages = 0;
     while (next) {
-      const page: { json?: Record<string, any> } = await call("GET", next.replace(em.url, ""));
+      const page: { json?: Body } = await call("GET", next.replace(em.url, ""));
       seen.push(...page.json!.results.map((s: { id: string }) => s.id));
       next = page.json!.next;
       pages++;

@@ -10,9 +10,9 @@ import { loadSchema } from "./schema";
 import { serve } from "./server";
 
 const log = engineLogAt(process.argv[2]);
-let provider: NativeProvider | undefined;
-const services = servicesFactory(() => provider?.configSource, log);
-provider = new NativeProvider(loadSchema(), (urn) => services(urn));
+// The services read the configuration the provider receives in Configure (called only once both exist).
+const services = servicesFactory(() => provider.configSource, log);
+const provider: NativeProvider = new NativeProvider(loadSchema(), (urn) => services(urn));
 
 serve(provider).then(
   (port) => process.stdout.write(`${port}\n`),

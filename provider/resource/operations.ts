@@ -142,7 +142,16 @@ export function resourceOperations(def: AnyResourceDefinition, services: Lifecyc
         const locals = Object.fromEntries(Object.entries(news).filter(([key]) => def.localProperties.includes(key)));
         return compact({ ...kept, ...locals });
       }
-      return compact(scrubServerText(def, await guarded(ctx, "update", () => def.update(ctx, id, olds, news, changes)), ctx));
+      const outputs = await guarded(ctx, "update", async () => {
+        try {
+          return await def.update(ctx, id, olds, news, changes);
+        } catch (err) {
+          // Only a 404 on the object itself means it is gone (not one on, say, a table row of a source).
+          if (!(err instanceof NotFoundError && err.path.includes(`/${encodeURIComponent(id)}/`))) throw err;
+          throw new ResourceOperationError(ctx.label, "update", new Error(`${id} is gone from PostHog (${err.message}); it was deleted outside Pulumi. Run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` creates it again.`));
+        }
+      });
+      return compact(scrubServerText(def, outputs, ctx));
     },
 
     async delete(id, state) {

@@ -18,9 +18,8 @@ export function servicesFactory(config: () => ConfigSource | undefined, log: Pro
       let client = clients.get(key);
       if (!client) {
         client = new PostHogClient({
-          host: connection.host,
+          ...connection,
           apiKey,
-          projectId: connection.projectId,
           onEvent: (event) => {
             if (event.kind === "retry") {
               log.info(`${label}: ${event.method} ${event.path} ${event.reason}; retry ${event.attempt} in ${Math.round(event.delayMs)} ms`);
