@@ -19,7 +19,7 @@ const ROOT = (() => {
 
 type JsonSchema = { type?: string; description?: string; properties?: Record<string, JsonSchema>; required?: string[]; [k: string]: unknown };
 
-const SECRET_INPUTS: Record<string, string[]> = { ExternalDataSource: ["jobInputs"] };
+const SECRET_INPUTS: Record<string, string[]> = { ExternalDataSource: ["jobInputs"], WarehouseTable: ["credential"] };
 
 function properties(schema: z.ZodType, secret: string[] = []) {
   const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
@@ -58,7 +58,7 @@ export function buildSchema() {
   return {
     name: "posthog-warehouse",
     displayName: "PostHog data warehouse",
-    description: "PostHog data warehouse sources and saved queries (views) as Pulumi resources: TypeScript dynamic providers, and a native provider plugin for any language.",
+    description: "PostHog data warehouse sources, saved queries (views), tables over files and joins as Pulumi resources: TypeScript dynamic providers, and a native provider plugin for any language.",
     version: (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version,
     config: { variables: config.properties, defaults: [] as string[] },
     provider: { description: "The PostHog warehouse provider.", inputProperties: config.properties },

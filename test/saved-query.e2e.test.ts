@@ -1,28 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as pulumi from "@pulumi/pulumi";
 import { startEmulator, type Emulator, type RecordedRequest } from "./emulator";
 import { EngineOpError, TestStack } from "./harness/stack";
 
-// The built package, as a user's program loads it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { SavedQuery } = require("pulumi-posthog-warehouse") as typeof import("../provider");
-
+/*
+ * A Pulumi project folder run by the `pulumi` CLI through the Node.js language host, the package installed from its
+ * packed tarball: each program below is the index.ts a user would write.
+ */
 let emulator: Emulator;
 let stack: TestStack<RecordedRequest>;
 const live = () => emulator.state.views.filter((v) => !v.deleted);
 
-function program(baseQuery: string) {
-  return async () => {
-    const base = new SavedQuery("base", { name: "e2e_base", query: baseQuery });
-    const child = new SavedQuery("child", { name: "e2e_child", query: pulumi.interpolate`select event from ${base.name}` });
-    return { baseId: base.id, childColumns: child.columns };
-  };
+function program(baseQuery: string): string {
+  return `import * as pulumi from "@pulumi/pulumi";
+import { SavedQuery } from "pulumi-posthog-warehouse";
+
+const base = new SavedQuery("base", { name: "e2e_base", query: ${JSON.stringify(baseQuery)} });
+const child = new SavedQuery("child", { name: "e2e_child", query: pulumi.interpolate\`select event from \${base.name}\` });
+export const baseId = base.id;
+export const childColumns = child.columns;
+`;
 }
+const views = (...declarations: string[]) => `import { SavedQuery } from "pulumi-posthog-warehouse";\n\n${declarations.join("\n")}\n`;
 
 beforeAll(async () => {
   emulator = await startEmulator();
   stack = await TestStack.create({
-    program: program("select event, timestamp from events"),
+    project: { files: { "index.ts": program("select event, timestamp from events") } },
     log: emulator,
     projectName: "sq-e2e",
     config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: emulator.apiKey, secret: true }, "posthog:projectId": { value: String(emulator.projectId) } },
@@ -47,9 +50,9 @@ describe("SavedQuery under the real engine", () => {
   }, 300_000);
 
   it("a formatting-only edit is no change; a real query edit updates in place", async () => {
-    stack.setProgram(program("select  event,\n   timestamp\nfrom events  "));
+    stack.writeProgram(program("select  event,\n   timestamp\nfrom events  "));
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 3 });
-    stack.setProgram(program("select event, timestamp, distinct_id from events"));
+    stack.writeProgram(program("select event, timestamp, distinct_id from events"));
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ update: 1, same: 2 });
     expect(live().find((v) => v.name === "e2e_base")?.query.query).toBe("select event, timestamp, distinct_id from events");
@@ -62,7 +65,7 @@ describe("SavedQuery under the real engine", () => {
     await ui.savedQueries.update(base.id, { query: { kind: "HogQLQuery", query: "select event from events where 1 = 1" }, edited_history_id: base.latest_history_id });
     await ui.close();
 
-    stack.setProgram(program("select event, timestamp from events"));
+    stack.writeProgram(program("select event, timestamp from events"));
     const err = await stack.up().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineOpError);
     expect((err as EngineOpError<RecordedRequest>).message).toMatch(/changed outside Pulumi/);
@@ -87,7 +90,7 @@ describe("SavedQuery under the real engine", () => {
   }, 300_000);
 
   it("destroy then up again gives one live view under the same name with a new id", async () => {
-    stack.setProgram(program("select event from events"));
+    stack.writeProgram(program("select event from events"));
     await stack.up();
     const before = live().find((v) => v.name === "e2e_base")!.id;
     await stack.destroy();
@@ -100,7 +103,7 @@ describe("SavedQuery under the real engine", () => {
 
   it("a lost create response under the engine still produces exactly one view", async () => {
     emulator.addFault({ method: "POST", path: "/warehouse_saved_queries/", fault: { kind: "commit-then-drop" } });
-    stack.setProgram(async () => void new SavedQuery("lonely", { name: "e2e_lost", query: "select event from events" }));
+    stack.writeProgram(views(`new SavedQuery("lonely", { name: "e2e_lost", query: "select event from events" });`));
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ create: 2 }); // the view and its default provider
     expect(live().filter((v) => v.name === "e2e_lost")).toHaveLength(1);
@@ -109,9 +112,9 @@ describe("SavedQuery under the real engine", () => {
   }, 300_000);
 
   it("materializing keeps the declared schedule; a schedule changed in the UI shows in refresh and up restores it", async () => {
-    stack.setProgram(async () => void new SavedQuery("scheduled", { name: "e2e_sched", query: "select event from events", syncFrequency: "1hour" }));
+    stack.writeProgram(views(`new SavedQuery("scheduled", { name: "e2e_sched", query: "select event from events", syncFrequency: "1hour" });`));
     await stack.up();
-    stack.setProgram(async () => void new SavedQuery("scheduled", { name: "e2e_sched", query: "select event from events", syncFrequency: "1hour", materialized: true }));
+    stack.writeProgram(views(`new SavedQuery("scheduled", { name: "e2e_sched", query: "select event from events", syncFrequency: "1hour", materialized: true });`));
     await stack.up();
     const view = () => live().find((v) => v.name === "e2e_sched")!;
     expect(view()).toMatchObject({ is_materialized: true, sync_frequency: "1hour" });
@@ -130,7 +133,7 @@ describe("SavedQuery under the real engine", () => {
     const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });
     const { view } = await ui.savedQueries.create({ name: "made_in_ui", query: { kind: "HogQLQuery", query: "select event from events" } });
     await ui.close();
-    stack.setProgram(async () => void new SavedQuery("adopted", { name: "made_in_ui", query: "select event\n  from events", adoptId: view.id }));
+    stack.writeProgram(views(`new SavedQuery("adopted", { name: "made_in_ui", query: "select event\\n  from events", adoptId: ${JSON.stringify(view.id)} });`));
     const up = await stack.up();
     expect(up.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([]);
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });

@@ -9,6 +9,7 @@ import { changedLeafPaths } from "../resource/diff-note";
 import type { PropertyChange } from "../resource/diff";
 import type { AnyResourceDefinition } from "../resource/definition";
 import { PartialFailureError } from "../resource/errors";
+import { TARGET_OUTPUT } from "../resource/target";
 import { resourceOperations, type LifecycleServices, type ResourceOperations } from "../resource/operations";
 import { formatPath, getPath, UNKNOWN } from "../resource/values";
 import { definitions } from "../resources/registry";
@@ -194,7 +195,7 @@ export class NativeProvider {
     if (req.getPreview()) {
       // No API call in a preview: outputs are unknown until the object exists.
       const planned: Props = { ...inputs.value };
-      for (const name of def.outputs ?? []) planned[name] ??= UNKNOWN;
+      for (const name of [...(def.outputs ?? []), TARGET_OUTPUT]) planned[name] ??= UNKNOWN;
       return new proto.CreateResponse().setId("").setProperties(wrap(planned, secrets));
     }
     try {

@@ -36,7 +36,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
     },
 
     async diff(id: string, olds: Props, news: Props) {
-      const { changes, pending, deleteBeforeReplace } = ops.diff(id, withoutProvider(olds), news);
+      const { changes, pending, deleteBeforeReplace } = ops.diff(id, withoutProvider(olds), withoutProvider(news));
       return { changes: changes.length > 0 || pending, replaces: changes.filter((c) => c.replace).map((c) => c.property), deleteBeforeReplace };
     },
 

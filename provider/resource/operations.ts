@@ -1,15 +1,24 @@
 import { NotFoundError } from "../client";
-import { ConfigurationError, type ConnectionOverrides } from "../config";
+import { ConfigurationError, type ConnectionOverrides, type Target } from "../config";
 import { checkInputs, type CheckFailure } from "./check";
 import type { AnyResourceDefinition, OperationContext } from "./definition";
 import { diffProperties, type PropertyChange } from "./diff";
 import { diffNote, formatDiffNote } from "./diff-note";
-import { PartialFailureError, ResourceOperationError } from "./errors";
-import { compact, UNKNOWN } from "./values";
+import { AdoptionMismatchError, KeyTakenError, OwnershipUnprovenError, PartialFailureError, ResourceOperationError, TargetChangedError } from "./errors";
+import { adopt, createOwned } from "./identity";
+import { inOperation } from "./operation-scope";
+import { changedTargetInputs, overridesOf, recordedTarget, sameTarget, TARGET_INPUTS, TARGET_OUTPUT } from "./target";
+import { compact, containsUnknown, deepEqual, UNKNOWN } from "./values";
 
 /** What the lifecycle needs from the process it runs in: a context (client, progress) for a resource's project. */
 export interface LifecycleServices {
+  /** A context addressing `overrides` (a resolved target is a complete override) on behalf of the resource `label`. */
   context(overrides: ConnectionOverrides, label: string): OperationContext;
+  /**
+   * The target a resource's overrides resolve to with the current config, without any call. Absent (offline tests),
+   * a target is what the overrides say.
+   */
+  resolveTarget?(overrides: ConnectionOverrides): Target;
   warn(message: string): void;
   /** Machine-readable notes for tools reading the event stream (see diff-note.ts); users see them only with -v. */
   debug?(message: string): void;
@@ -22,18 +31,24 @@ export type Props = Record<string, unknown>;
 export type CheckResult = { inputs: Props; failures?: undefined } | { inputs: Props; failures: CheckFailure[] };
 
 export interface DiffResult {
+  /** The definition's property changes and changes of the target inputs (a move to another host/project replaces). */
   changes: PropertyChange[];
-  /** Work an earlier step left undone (definition.pendingWork): the resource needs an update even with no change. */
+  /** Work an earlier step recorded as not done (definition.pendingWork): the resource needs an update even with no change. */
   pending: boolean;
+  /**
+   * PostHog holds one object per key in a project: a replacement that keeps the key must delete the old first.
+   * Answered whatever the changes, so a replacement the engine forces for other reasons still deletes first.
+   */
   deleteBeforeReplace: boolean;
 }
 
 /**
  * The one generic lifecycle every resource shares, independent of how the engine reaches it: check (zod, no HTTP),
  * diff (local, property by property), and create/read/update/delete delegated to the definition with uniform error
- * wording, secret scrubbing and partial-failure bookkeeping. Adapters (the dynamic provider in lifecycle.ts, the
- * native plugin in ../native) only translate the engine's protocol to these calls; values here are plain, with no
- * secret wrappers.
+ * wording, secret scrubbing, partial-failure bookkeeping, the identity rule (identity.ts) and the target each object
+ * lives in, recorded in its state and used thereafter. Adapters (the dynamic provider in lifecycle.ts, the native
+ * plugin in ../native) only translate the engine's protocol to these calls; values here are plain, with no secret
+ * wrappers.
  */
 export interface ResourceOperations {
   readonly definition: AnyResourceDefinition;
@@ -45,11 +60,6 @@ export interface ResourceOperations {
   read(id: string, state: Props): Promise<{ outputs: Props; inputs: Props } | undefined>;
   update(id: string, olds: Props, news: Props): Promise<Props>;
   delete(id: string, state: Props): Promise<void>;
-}
-
-function overridesOf(props: Props): ConnectionOverrides {
-  const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-  return { projectId: str(props.projectId), host: str(props.host) };
 }
 
 /**
@@ -65,27 +75,51 @@ function scrubServerText(def: AnyResourceDefinition, outputs: Props, ctx: Operat
 }
 
 export function resourceOperations(def: AnyResourceDefinition, services: LifecycleServices): ResourceOperations {
-  /** The operation's context; the client learns the secret values of every version of the props it will send or hold. */
-  const contextFor = (props: Props, ...others: Props[]): OperationContext => {
-    const ctx = services.context(overridesOf(props), def.label(props));
+  const resolve = (props: Props): Target => {
+    const overrides = overridesOf(props);
+    return services.resolveTarget?.(overrides) ?? { host: overrides.host ?? "", projectId: overrides.projectId ?? "" };
+  };
+  /** Where a resource in the state lives: as recorded, or (state written before targets were recorded) as resolved. */
+  const targetOf = (state: Props): Target => recordedTarget(state) ?? resolve(state);
+
+  /** The operation's context at `target`; the client learns the secret values of every version of the props it will send or hold. */
+  const contextFor = (target: Target, props: Props, ...others: Props[]): OperationContext => {
+    const ctx = services.context(target, def.label(props));
     for (const p of [props, ...others]) ctx.client.secrets?.add(...(def.secretValues?.(p) ?? []));
     return ctx;
   };
 
-  async function guarded<T>(ctx: OperationContext, operation: string, run: () => Promise<T>): Promise<T> {
+  async function guarded<T>(ctx: OperationContext, target: Target, operation: string, run: () => Promise<T>): Promise<T> {
     const scrub = (text: string) => ctx.client.secrets?.scrub(text) ?? text;
     try {
-      return await run();
+      // The step's async context names its resource in the shared client's retry messages (operation-scope.ts).
+      return await inOperation({ label: ctx.label }, run);
     } catch (err) {
-      if (err instanceof PartialFailureError) throw new PartialFailureError(scrub(err.message), err.id, compact(err.properties), err.reasons.map(scrub));
-      if (err instanceof ResourceOperationError) {
+      if (err instanceof PartialFailureError) {
+        throw new PartialFailureError(scrub(err.message), err.id, { ...compact(err.properties), [TARGET_OUTPUT]: target }, err.reasons.map(scrub));
+      }
+      // These already name the resource and say what happened.
+      if (err instanceof ResourceOperationError || err instanceof KeyTakenError || err instanceof OwnershipUnprovenError || err instanceof AdoptionMismatchError) {
         err.message = scrub(err.message);
         throw err;
       }
+      // Wrapped, any other error loses fields such as `id`, which the host would take as this resource's object.
       const wrapped = new ResourceOperationError(ctx.label, operation, err);
       wrapped.message = scrub(wrapped.message);
       throw wrapped;
     }
+  }
+
+  /** Changes of the target inputs: a move to another host/project replaces; a drift of the config alone is refused. */
+  function targetChanges(olds: Props, news: Props): { changes: PropertyChange[]; moved: boolean } {
+    const changed = changedTargetInputs(olds, news);
+    const recorded = targetOf(olds);
+    const unknown = changed.some((p) => containsUnknown(news[p]));
+    const resolved = unknown ? undefined : resolve(news);
+    const moved = resolved === undefined || !sameTarget(recorded, resolved);
+    if (moved && changed.length === 0 && resolved) throw new TargetChangedError(def.label(news), recorded, resolved);
+    const kind = (p: string) => (olds[p] == null ? "add" : news[p] == null ? "delete" : "update") as PropertyChange["kind"];
+    return { changes: changed.map((property) => ({ property, kind: kind(property), replace: moved })), moved };
   }
 
   return {
@@ -111,38 +145,47 @@ export function resourceOperations(def: AnyResourceDefinition, services: Lifecyc
     },
 
     diff(id, olds, news) {
-      const changes = diffProperties(olds, news, def.diff);
+      const target = targetChanges(olds, news);
+      const changes = [...diffProperties(olds, news, def.diff), ...target.changes];
       if (changes.length > 0) services.debug?.(formatDiffNote(diffNote(id, olds, news, changes)));
-      const replacing = changes.some((c) => c.replace);
       const pending = (def.pendingWork?.(olds) ?? []).length > 0;
-      return { changes, pending, deleteBeforeReplace: replacing && (def.deleteBeforeReplace?.(olds, news) ?? false) };
+      const keyKept = !target.moved && def.key.properties.every((p) => !containsUnknown(news[p]) && deepEqual(olds[p] ?? undefined, news[p] ?? undefined));
+      return { changes, pending, deleteBeforeReplace: keyKept };
     },
 
     async create(inputs) {
-      const ctx = contextFor(inputs);
-      const adoptId = def.adoptId?.(inputs);
-      const outcome = await guarded(ctx, adoptId ? `adopting ${adoptId}` : "create", () => (adoptId ? def.adopt(ctx, adoptId, inputs) : def.create(ctx, inputs)));
-      return { id: outcome.id, outputs: compact(scrubServerText(def, outcome.outputs, ctx)) };
+      const target = resolve(inputs);
+      const ctx = contextFor(target, inputs);
+      const adoptId = typeof inputs.adoptId === "string" ? inputs.adoptId : undefined;
+      const outcome = await guarded(ctx, target, adoptId ? `adopting ${adoptId}` : "create", () =>
+        adoptId ? adopt(def, ctx, adoptId, inputs) : createOwned(def, ctx, inputs),
+      );
+      return { id: outcome.id, outputs: compact({ ...scrubServerText(def, outcome.outputs, ctx), [TARGET_OUTPUT]: target }) };
     },
 
     async read(id, state) {
-      const ctx = contextFor(state);
-      const outcome = await guarded(ctx, `read of ${id}`, () => def.read(ctx, id, state));
+      const target = targetOf(state);
+      const ctx = contextFor(target, state);
+      const outcome = await guarded(ctx, target, `read of ${id}`, () => def.read(ctx, id, state));
       if (!outcome) return undefined;
-      return { outputs: compact(scrubServerText(def, outcome.outputs, ctx)), inputs: compact(outcome.inputs) as Props };
+      return { outputs: compact({ ...scrubServerText(def, outcome.outputs, ctx), [TARGET_OUTPUT]: target }), inputs: compact(outcome.inputs) as Props };
     },
 
     async update(id, olds, news) {
-      const ctx = contextFor(news, olds);
+      // The object lives where the state says; diff has made any move a replacement or refused it.
+      const target = targetOf(olds);
       const changes = diffProperties(olds, news, def.diff);
       const pending = def.pendingWork?.(olds) ?? [];
       if (pending.length === 0 && changes.every((c) => def.localProperties.includes(c.property))) {
-        // Only provider-steering settings changed: record them, call nothing.
-        const kept = Object.fromEntries(Object.entries(olds).filter(([key]) => !def.localProperties.includes(key)));
-        const locals = Object.fromEntries(Object.entries(news).filter(([key]) => def.localProperties.includes(key)));
-        return compact({ ...kept, ...locals });
+        // Only provider-steering settings (or a target input that does not move the object) changed: record them,
+        // call nothing.
+        const recordedAsGiven = (key: string) => def.localProperties.includes(key) || (TARGET_INPUTS as readonly string[]).includes(key);
+        const kept = Object.fromEntries(Object.entries(olds).filter(([key]) => !recordedAsGiven(key)));
+        const given = Object.fromEntries(Object.entries(news).filter(([key]) => recordedAsGiven(key)));
+        return compact({ ...kept, ...given, [TARGET_OUTPUT]: target });
       }
-      const outputs = await guarded(ctx, "update", async () => {
+      const ctx = contextFor(target, news, olds);
+      const outputs = await guarded(ctx, target, "update", async () => {
         try {
           return await def.update(ctx, id, olds, news, changes);
         } catch (err) {
@@ -151,12 +194,13 @@ export function resourceOperations(def: AnyResourceDefinition, services: Lifecyc
           throw new ResourceOperationError(ctx.label, "update", new Error(`${id} is gone from PostHog (${err.message}); it was deleted outside Pulumi. Run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` creates it again.`));
         }
       });
-      return compact(scrubServerText(def, outputs, ctx));
+      return compact({ ...scrubServerText(def, outputs, ctx), [TARGET_OUTPUT]: target });
     },
 
     async delete(id, state) {
-      const ctx = contextFor(state);
-      await guarded(ctx, "delete", async () => {
+      const target = targetOf(state);
+      const ctx = contextFor(target, state);
+      await guarded(ctx, target, "delete", async () => {
         try {
           await def.delete(ctx, id, state);
         } catch (err) {

@@ -9,7 +9,8 @@ import { servicesFactory } from "./services";
 /**
  * The provider process's side of the thin provider: it is loaded by name at run time (see thin-provider.ts), reads
  * credentials from the stack config handed to `configure` (never from the serialized state), and keeps one client
- * per project so connections are reused across resources.
+ * per project so connections are reused across resources. The client is shared, so its messages name the resource
+ * whose request they are about from the request's own async context, not from whichever resource built the client.
  */
 let configSource: ConfigSource | undefined;
 const providers = new Map<ResourceTypeName, pulumi.dynamic.ResourceProvider>();

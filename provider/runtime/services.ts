@@ -1,6 +1,7 @@
 import { PostHogClient } from "../client";
-import { connectionHostProblem, resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
+import { connectionHostProblem, resolveConnection, resolveTarget, type ConfigSource, type ConnectionOverrides } from "../config";
 import type { OperationContext } from "../resource/definition";
+import { observeClientEvent } from "../resource/operation-scope";
 import type { LifecycleServices } from "../resource/operations";
 import type { ProgressSink } from "./engine-log";
 
@@ -20,11 +21,10 @@ export function servicesFactory(config: () => ConfigSource | undefined, log: Pro
         client = new PostHogClient({
           ...connection,
           apiKey,
-          onEvent: (event) => {
-            if (event.kind === "retry") {
-              log.info(`${label}: ${event.method} ${event.path} ${event.reason}; retry ${event.attempt} in ${Math.round(event.delayMs)} ms`);
-            }
-          },
+          projectId: connection.projectId,
+          // The client is shared by every resource of its project: a retry message names the resource whose request
+          // it is from the request's own async context (operation-scope.ts), not from whichever resource built it.
+          onEvent: observeClientEvent((message) => log.info(message)),
         });
         clients.set(key, client);
       }
@@ -37,6 +37,7 @@ export function servicesFactory(config: () => ConfigSource | undefined, log: Pro
         warn: (message) => log.warn(client.secrets.scrub(`${label}: ${message}`), urn),
       };
     },
+    resolveTarget: (overrides) => resolveTarget(config(), process.env, overrides),
     warn: (message) => log.warn(message, urn),
     debug: (message) => log.debug(message, urn),
     connectionProblem: (overrides) => connectionHostProblem(config(), process.env, overrides),
