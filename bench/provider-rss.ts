@@ -10,6 +10,9 @@ export class ProviderRssSampler {
   private seen = false;
   private timer: NodeJS.Timeout | undefined;
 
+  /** `match`: a string in the command line of the processes to watch. */
+  constructor(private readonly match = "dynamic-provider") {}
+
   start(intervalMs = 25): void {
     this.peakKb = 0;
     this.seen = false;
@@ -31,7 +34,7 @@ export class ProviderRssSampler {
     }
     for (const pid of pids) {
       try {
-        if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("dynamic-provider")) continue;
+        if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(this.match)) continue;
         const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
         if (hwm) {
           this.seen = true;

@@ -18,6 +18,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { startEmulator, type Emulator } from "../test/emulator";
 import { engineEnv, makeProjectDir, pulumiBinDir, readStateFile } from "../test/harness/engine-env";
+import { compareAdapters } from "./adapters";
 import { floorMs, rateLimitBoundMs } from "./floor";
 import { ProviderRssSampler } from "./provider-rss";
 
@@ -207,7 +208,7 @@ async function main(): Promise<void> {
   const results = [];
   for (const latency of latencies) for (const n of sizes) results.push(await run(n, latency, repeat));
   process.stdout.write(
-    `${JSON.stringify({ measuredWith: "pulumi CLI over a project folder", parallelism: PARALLEL, clientConnections: CLIENT_CONNECTIONS, rateLimit: POSTHOG_RATE, engineFixedCostMs: { emptyUp }, results }, null, 2)}\n`,
+    `${JSON.stringify({ measuredWith: "pulumi CLI over a project folder", parallelism: PARALLEL, clientConnections: CLIENT_CONNECTIONS, rateLimit: POSTHOG_RATE, engineFixedCostMs: { emptyUp }, results, adapters: await compareAdapters() }, null, 2)}\n`,
   );
 }
 

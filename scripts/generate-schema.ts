@@ -1,15 +1,14 @@
 /**
  * Writes schema.json, a Pulumi package schema, from the zod schemas (the single source of truth): provider config
- * and both resources' inputs. `--check` exits non-zero when the committed file is stale.
+ * and every resource in the registry, under the tokens the native plugin serves (`posthog-warehouse:index:<Type>`).
+ * `pulumi package gen-sdk` and `pulumi import` read it from the plugin's GetSchema. `--check` exits non-zero when the committed file is stale.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { providerConfigSchema } from "../provider/config";
-import { externalDataSourceInputsSchema, EXTERNAL_DATA_SOURCE_OUTPUTS } from "../provider/resources/external-data-source";
-import { savedQueryInputsSchema, SAVED_QUERY_OUTPUTS } from "../provider/resources/saved-query";
-import { warehouseJoinInputsSchema, WAREHOUSE_JOIN_OUTPUTS } from "../provider/resources/warehouse-join";
-import { warehouseTableInputsSchema, WAREHOUSE_TABLE_OUTPUTS } from "../provider/resources/warehouse-table";
+import type { AnyResourceDefinition } from "../provider/resource/definition";
+import { definitions } from "../provider/resources/registry";
 
 /** The repository root, whether this runs from scripts/ (tests) or dist/scripts/ (npm run schema). */
 const ROOT = (() => {
@@ -42,12 +41,14 @@ function pulumiType(json: JsonSchema): Record<string, unknown> {
 
 export function buildSchema() {
   const config = properties(providerConfigSchema, ["apiKey"]);
-  const resource = (name: string, inputs: z.ZodType, outputs: readonly string[]) => {
-    const ins = properties(inputs, SECRET_INPUTS[name]);
+  const resource = (def: AnyResourceDefinition) => {
+    const inputs = def.inputs;
+    const outputs = def.outputs ?? [];
+    const ins = properties(inputs, SECRET_INPUTS[def.typeName]);
     const outs: Record<string, JsonSchema> = { ...ins.properties };
     for (const o of outputs) outs[o] ??= { $ref: "pulumi.json#/Any", description: `${o} as PostHog reports it.` };
     return {
-      description: inputs.description ?? name,
+      description: inputs.description ?? def.typeName,
       inputProperties: ins.properties,
       requiredInputs: ins.required,
       properties: outs,
@@ -57,16 +58,13 @@ export function buildSchema() {
   return {
     name: "posthog-warehouse",
     displayName: "PostHog data warehouse",
-    description: "PostHog data warehouse sources, saved queries (views), tables over files and joins as Pulumi resources (TypeScript dynamic providers).",
+    description: "PostHog data warehouse sources, saved queries (views), tables over files and joins as Pulumi resources: TypeScript dynamic providers, and a native provider plugin for any language.",
     version: (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version,
     config: { variables: config.properties, defaults: [] as string[] },
     provider: { description: "The PostHog warehouse provider.", inputProperties: config.properties },
-    resources: {
-      "posthog-warehouse:index:ExternalDataSource": resource("ExternalDataSource", externalDataSourceInputsSchema, EXTERNAL_DATA_SOURCE_OUTPUTS),
-      "posthog-warehouse:index:SavedQuery": resource("SavedQuery", savedQueryInputsSchema, SAVED_QUERY_OUTPUTS),
-      "posthog-warehouse:index:WarehouseTable": resource("WarehouseTable", warehouseTableInputsSchema, WAREHOUSE_TABLE_OUTPUTS),
-      "posthog-warehouse:index:WarehouseJoin": resource("WarehouseJoin", warehouseJoinInputsSchema, WAREHOUSE_JOIN_OUTPUTS),
-    },
+    // Generated Node SDK (`pulumi package gen-sdk`): its npm name, beside this package's dynamic resources.
+    language: { nodejs: { packageName: "@posthog-warehouse/native", packageDescription: "Native-provider resources for pulumi-posthog-warehouse (generated)." } },
+    resources: Object.fromEntries(Object.values(definitions as Record<string, AnyResourceDefinition>).map((def) => [`posthog-warehouse:index:${def.typeName}`, resource(def)])),
   };
 }
 

@@ -26,10 +26,10 @@ describe("schema.json", () => {
 
   it("describes config and both resources, with secrets marked", () => {
     expect(committed.config.variables.apiKey).toMatchObject({ secret: true });
-    const eds = committed.resources["posthog-warehouse:index:ExternalDataSource"];
+    const eds = committed.resources["posthog-warehouse:index:ExternalDataSource"]!;
     expect(eds.requiredInputs).toEqual(expect.arrayContaining(["sourceType", "jobInputs"]));
     expect(eds.inputProperties.jobInputs).toMatchObject({ secret: true });
-    const sq = committed.resources["posthog-warehouse:index:SavedQuery"];
+    const sq = committed.resources["posthog-warehouse:index:SavedQuery"]!;
     expect(sq.requiredInputs).toEqual(expect.arrayContaining(["name", "query"]));
     for (const res of Object.values(committed.resources)) {
       for (const prop of Object.values(res.inputProperties)) expect((prop as { description?: string }).description).toBeTruthy();

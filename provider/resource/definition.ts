@@ -74,6 +74,8 @@ export interface ResourceDefinition<TInputs extends Record<string, unknown>, TOu
   readonly localProperties: readonly string[];
   /** Properties whose values never appear in messages (they may hold secrets): differences name the path only. */
   readonly valuesNotShown?: readonly string[];
+  /** Properties only PostHog sets (ids, status, timestamps): schema.json lists them, a create preview leaves them unknown. */
+  readonly outputs?: readonly string[];
   readonly key: NaturalKey<TInputs>;
   /**
    * Work an earlier step recorded as not done (e.g. a hook that failed), by name. Non-empty makes `diff` report a
@@ -85,6 +87,11 @@ export interface ResourceDefinition<TInputs extends Record<string, unknown>, TOu
   /** Extra validation that needs more than the schema (e.g. warnings about unvalidated source types). */
   warnings?(inputs: TInputs): string[];
   label(inputs: TInputs): string;
+  /**
+   * Input paths that hold secrets whatever the program passed (e.g. passwords inside jobInputs). The native plugin
+   * marks them secret in the state; the dynamic resources do it program-side (see program-side.ts).
+   */
+  secretPaths?(inputs: TInputs): ReadonlyArray<readonly string[]>;
   /**
    * The values of the inputs' secret fields (from PostHog's own field definitions). The client scrubs them from every
    * error text, in any spelling PostHog may echo them.

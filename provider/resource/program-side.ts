@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi-sdk";
 import { thinProvider } from "../runtime/thin-provider";
 import { hideFromSdkDebugLog } from "./sdk-debug-log";
 import type { ResourceTypeName } from "../resources/registry";

@@ -1,4 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
+// Submodules, not the package root: the native plugin loads this file with the definitions and must not pay for the
+// SDK's runtime (see pulumi-sdk.ts). They are the same objects the root exports.
+import * as pulumiLog from "@pulumi/pulumi/log";
+import { output, Output } from "@pulumi/pulumi/output";
 import { SecretScrubber } from "../client/redact";
 
 /*
@@ -19,7 +22,7 @@ function install(): void {
   if (installed) return;
   installed = true;
   // `@pulumi/pulumi/log` is a CommonJS exports object shared by the SDK's own modules (they call `log.debug`).
-  const log = pulumi.log as unknown as { debug: DebugLog };
+  const log = pulumiLog as unknown as { debug: DebugLog };
   const original = log.debug;
   try {
     log.debug = (msg: string, ...rest: unknown[]) => original.call(log, typeof msg === "string" ? scrubber.scrub(msg) : msg, ...rest);
@@ -33,14 +36,14 @@ export function hideFromSdkDebugLog(value: unknown): void {
   install();
   if (containsOutput(value)) {
     // Runs when the value resolves, before the engine can answer the registration that carries it.
-    void (pulumi.output(value as object) as pulumi.Output<unknown>).apply((resolved) => scrubber.add(resolved));
+    void (output(value as object) as Output<unknown>).apply((resolved) => scrubber.add(resolved));
   } else {
     scrubber.add(value);
   }
 }
 
 function containsOutput(value: unknown): boolean {
-  if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
+  if (Output.isInstance(value) || value instanceof Promise) return true;
   if (Array.isArray(value)) return value.some(containsOutput);
   if (value !== null && typeof value === "object") return Object.values(value).some(containsOutput);
   return false;

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import * as pulumiRuntime from "@pulumi/pulumi";
+import * as pulumiRuntime from "../resource/pulumi-sdk";
 import { z } from "zod";
 import { hostOverrideSchema } from "../config";
 import { PostHogApiError, type ExternalDataSource as ApiSource, type SchemaRow, type UpdateSchemaRowBody } from "../client";
@@ -184,7 +184,9 @@ export function reportedSourceInputs(declared: ExternalDataSourceInputs, source:
     sourceType: source.source_type as ExternalDataSourceInputs["sourceType"],
     prefix: reportedScalar(declared.prefix, source.prefix, ""),
     description: reportedScalar(declared.description, source.description, ""),
-    jobInputs: reportedJobInputs(declared.sourceType, declared.jobInputs, source.job_inputs ?? {}),
+    // PostHog's type: the declared one (it cannot change in place), or the only one known when an import reads with
+    // no prior state.
+    jobInputs: reportedJobInputs(source.source_type, declared.jobInputs ?? {}, source.job_inputs ?? {}),
     // Tables are a set keyed by name: a declared table PostHog does not have is not reported (the diff shows it
     // still to do), and one PostHog syncs beyond the list was turned on outside Pulumi.
     schemas: declared.schemas && [
@@ -440,6 +442,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     equals: { schemas: keyedSetEquals("name") },
   },
   localProperties: LOCAL_PROPERTIES,
+  outputs: EXTERNAL_DATA_SOURCE_OUTPUTS,
   // Connection settings may hold secrets: a difference names the field, never its value.
   valuesNotShown: ["jobInputs"],
   pendingWork: (state) => state.pendingHooks ?? [],
@@ -464,6 +467,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     const unknown = unknownJobInputKeys(inputs.sourceType, inputs.jobInputs);
     return unknown.length > 0 ? [`jobInputs.${unknown.join(", jobInputs.")}: not in PostHog's ${inputs.sourceType} definition known to this provider; sent as given`] : [];
   },
+  secretPaths: (inputs) => jobInputSecretPaths(inputs.sourceType, inputs.jobInputs).map((path) => ["jobInputs", ...path]),
   key: {
     properties: ["sourceType", "prefix"],
     describe: (inputs) => `a ${inputs.sourceType} source ${inputs.prefix ? `with prefix "${inputs.prefix}"` : "without a prefix"}`,

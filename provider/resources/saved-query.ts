@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import * as pulumiRuntime from "@pulumi/pulumi";
+import * as pulumiRuntime from "../resource/pulumi-sdk";
 import { z } from "zod";
 import { hostOverrideSchema } from "../config";
 import { BadRequestError, type SavedQuery as ApiView } from "../client";
@@ -90,7 +90,8 @@ export function reportedViewInputs(declared: SavedQueryInputs, view: ApiView): S
   return compact({
     ...declared,
     name: view.name,
-    query: query === undefined || normalizeHogQL(query) === normalizeHogQL(declared.query) ? declared.query : query,
+    // (An import reads with no prior state: nothing is declared yet.)
+    query: query === undefined || (declared.query !== undefined && normalizeHogQL(query) === normalizeHogQL(declared.query)) ? declared.query : query,
     materialized: reportedScalar(declared.materialized, materialized, false),
     syncFrequency: reportedScalar(declared.syncFrequency, view.sync_frequency, frequencyReset(materialized)) as SavedQueryInputs["syncFrequency"],
   });
@@ -148,6 +149,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
     equals: { query: (a, b) => typeof a === "string" && typeof b === "string" && normalizeHogQL(a) === normalizeHogQL(b) },
   },
   localProperties: ["overwriteRemoteChanges", "adoptId"],
+  outputs: SAVED_QUERY_OUTPUTS,
   label: (inputs) => `SavedQuery "${String(inputs.name)}"`,
   serverText: ["latestError"],
   key: {

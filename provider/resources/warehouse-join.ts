@@ -136,6 +136,7 @@ export const warehouseJoinDefinition: ResourceDefinition<WarehouseJoinInputs, Wa
     equals: { sourceTableName: sameTableName, joiningTableName: sameTableName },
   },
   localProperties: ["adoptId"],
+  outputs: WAREHOUSE_JOIN_OUTPUTS,
   label: (inputs) => `WarehouseJoin ${String(inputs.sourceTableName)}.${String(inputs.fieldName)}`,
   key: {
     properties: ["sourceTableName", "fieldName"],

@@ -159,9 +159,12 @@ export const warehouseTableDefinition: ResourceDefinition<WarehouseTableInputs, 
     replaceOn: [],
   },
   localProperties: ["adoptId"],
+  outputs: WAREHOUSE_TABLE_OUTPUTS,
   // A refresh_schema that failed after its PATCH: the next `up` runs it, also after a refresh.
   pendingWork: (state) => state.pendingHooks ?? [],
   valuesNotShown: ["credential"],
+  // The native plugin marks the credential secret in the state even when a program passes it plain.
+  secretPaths: () => [["credential"]],
   label: (inputs) => `WarehouseTable "${String(inputs.name)}"`,
   key: {
     properties: ["name"],

@@ -36,7 +36,10 @@ function isDynamicProviderProcess(): boolean {
 function connect(): EngineModules | null {
   if (engine !== undefined) return engine;
   const address = process.argv[2];
-  if (!isDynamicProviderProcess() || !address) return (engine = null);
+  return (engine = isDynamicProviderProcess() && address ? engineClient(address) : null);
+}
+
+function engineClient(address: string): EngineModules | null {
   try {
     // Loaded lazily and from @pulumi/pulumi's own install so we speak the engine's exact protocol version.
     const grpc = require("@grpc/grpc-js") as typeof grpcTypes;
@@ -44,15 +47,13 @@ function connect(): EngineModules | null {
       EngineClient: new (addr: string, creds: grpcTypes.ChannelCredentials) => EngineModules["client"];
     };
     const proto = require("@pulumi/pulumi/proto/engine_pb") as EngineModules["proto"];
-    engine = { grpc, client: new services.EngineClient(address, grpc.credentials.createInsecure()), proto };
+    return { grpc, client: new services.EngineClient(address, grpc.credentials.createInsecure()), proto };
   } catch {
-    engine = null;
+    return null;
   }
-  return engine;
 }
 
-function send(severity: "DEBUG" | "INFO" | "WARNING", message: string, urn?: string): void {
-  const e = connect();
+function send(e: EngineModules | null, severity: "DEBUG" | "INFO" | "WARNING", message: string, urn?: string): void {
   if (!e) {
     if (severity === "DEBUG") return;
     process.stderr.write(`${severity === "WARNING" ? "warning: " : ""}${message}\n`);
@@ -67,8 +68,18 @@ function send(severity: "DEBUG" | "INFO" | "WARNING", message: string, urn?: str
   e.client.log(req, () => undefined);
 }
 
+/** A sink sending to the engine at `address` (a plugin's first argument), e.g. for the native plugin. */
+export function engineLogAt(address: string | undefined): ProgressSink {
+  const e = address ? engineClient(address) : null;
+  return {
+    info: (message, urn) => send(e, "INFO", message, urn),
+    warn: (message, urn) => send(e, "WARNING", message, urn),
+    debug: (message, urn) => send(e, "DEBUG", message, urn),
+  };
+}
+
 export const engineLog: ProgressSink = {
-  info: (message, urn) => send("INFO", message, urn),
-  warn: (message, urn) => send("WARNING", message, urn),
-  debug: (message, urn) => send("DEBUG", message, urn),
+  info: (message, urn) => send(connect(), "INFO", message, urn),
+  warn: (message, urn) => send(connect(), "WARNING", message, urn),
+  debug: (message, urn) => send(connect(), "DEBUG", message, urn),
 };

@@ -1,11 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { PostHogClient } from "../client";
-import { connectionHostProblem, resolveConnection, resolveTarget, type ConfigSource, type ConnectionOverrides } from "../config";
-import type { AnyResourceDefinition, OperationContext } from "../resource/definition";
-import { toDynamicProvider, type LifecycleServices } from "../resource/lifecycle";
-import { observeClientEvent } from "../resource/operation-scope";
+import type { ConfigSource } from "../config";
+import type { AnyResourceDefinition } from "../resource/definition";
+import { toDynamicProvider } from "../resource/lifecycle";
 import { definitions, type ResourceTypeName } from "../resources/registry";
 import { engineLog } from "./engine-log";
+import { servicesFactory } from "./services";
 
 /**
  * The provider process's side of the thin provider: it is loaded by name at run time (see thin-provider.ts), reads
@@ -14,37 +13,8 @@ import { engineLog } from "./engine-log";
  * whose request they are about from the request's own async context, not from whichever resource built the client.
  */
 let configSource: ConfigSource | undefined;
-const clients = new Map<string, PostHogClient>();
 const providers = new Map<ResourceTypeName, pulumi.dynamic.ResourceProvider>();
-
-const services: LifecycleServices = {
-  context(overrides: ConnectionOverrides, label: string): OperationContext {
-    const { apiKey, ...connection } = resolveConnection(configSource, process.env, overrides);
-    const key = `${connection.host}\u0000${connection.projectId}`;
-    let client = clients.get(key);
-    if (!client) {
-      client = new PostHogClient({
-        ...connection,
-        apiKey,
-        projectId: connection.projectId,
-        onEvent: observeClientEvent((message) => engineLog.info(message)),
-      });
-      clients.set(key, client);
-    }
-    return {
-      client,
-      connection,
-      label,
-      // Progress and warnings may quote PostHog (a sync's latest_error): scrubbed like every error text.
-      progress: (message) => engineLog.info(client.secrets.scrub(`${label}: ${message}`)),
-      warn: (message) => engineLog.warn(client.secrets.scrub(`${label}: ${message}`)),
-    };
-  },
-  resolveTarget: (overrides) => resolveTarget(configSource, process.env, overrides),
-  warn: (message) => engineLog.warn(message),
-  debug: (message) => engineLog.debug(message),
-  connectionProblem: (overrides) => connectionHostProblem(configSource, process.env, overrides),
-};
+const services = servicesFactory(() => configSource, engineLog)();
 
 export function configure(req: { config: ConfigSource }): void {
   configSource = req.config;
