@@ -72,6 +72,28 @@ describe("client transport", () => {
     expect(authSeen.at(-1)).toBe("Bearer phx_transport_key");
   });
 
+  it("never sends plain http through a proxy: the key would leave this machine in clear", async () => {
+    // A proxy that counts what reaches it: plain http to loopback must go direct, whatever HTTP_PROXY says.
+    let proxied = 0;
+    const proxy = createServer((_req, res) => {
+      proxied++;
+      res.writeHead(502).end();
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+    process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    delete process.env.NO_PROXY;
+    try {
+      script.set(`GET ${SRC}direct/`, [json(200, source("direct"))]);
+      expect((await client().externalDataSources.retrieve("direct")).id).toBe("direct");
+      expect(proxied).toBe(0);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  });
+
   it("retries a GET after 503 and a connection reset", async () => {
     script.set(`GET ${SRC}b/`, [json(503, { detail: "busy" }), reset, json(200, source("b"))]);
     expect((await client().externalDataSources.retrieve("b")).id).toBe("b");

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
-import { EnvHttpProxyAgent, errors as undiciErrors, type Dispatcher } from "undici";
+import { Agent, EnvHttpProxyAgent, errors as undiciErrors, type Dispatcher } from "undici";
 import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, RetryWaitTooLongError, type ErrorContext } from "./errors";
 import { backoffMs, isIdempotent, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
 import { isLoopbackHost } from "../config";
@@ -75,7 +75,7 @@ function headerMap(raw: Buffer[]): Record<string, string> {
 
 /**
  * HTTP on one keep-alive undici dispatcher: auth, timeouts, bounded concurrency and the retry policy. The dispatcher
- * honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (undici's EnvHttpProxyAgent), so CI behind an egress proxy works.
+ * honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (undici's EnvHttpProxyAgent) for https, so CI behind an egress proxy works.
  */
 export class Transport {
   readonly origin: string;
@@ -84,7 +84,10 @@ export class Transport {
 
   constructor(private readonly opts: TransportOptions) {
     this.origin = new URL(opts.baseUrl).origin;
-    this.dispatcher = new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connections: opts.maxConcurrency, connect: { lookup: loopbackNameLookup } });
+    const agentOptions = { keepAliveTimeout: 10_000, connections: opts.maxConcurrency, connect: { lookup: loopbackNameLookup } };
+    // Plain http is allowed only to this machine (the http rule). Through a proxy it would leave the machine with the
+    // API key in clear, so it never takes one; https goes through the proxy inside an encrypted CONNECT tunnel.
+    this.dispatcher = this.origin.startsWith("http:") ? new Agent(agentOptions) : new EnvHttpProxyAgent(agentOptions);
     this.semaphore = new Semaphore(opts.maxConcurrency);
   }
 
