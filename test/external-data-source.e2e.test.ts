@@ -1,21 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostHogClient } from "../provider/client";
-import { startEmulator, type Emulator, type RecordedRequest } from "./emulator";
+import type { RecordedRequest } from "./emulator";
 import { EngineOpError, TestStack } from "./harness/stack";
+import { credentials, lacks, startTarget, type Target } from "./harness/target";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ExternalDataSource } = require("pulumi-posthog-warehouse") as typeof import("../provider");
 
-const SECRET = "sk_live_canary_7f3a9";
-const PG_SECRET = "pg-canary-password-41";
-let emulator: Emulator;
+// Runs against the in-process emulator (npm test) and a live server (npm run test:live): see harness/target.ts.
+// Live, it needs a Stripe test account and a test Postgres database (README); the emulator accepts its own values.
+const skip = lacks("stripe", "ExternalDataSource under the real engine") || lacks("postgres", "ExternalDataSource under the real engine");
+const SECRET = credentials.stripe?.secretKey ?? "";
+const pg = credentials.postgres!;
+const PG_SECRET = pg?.password ?? "";
+let target: Target;
 let stack: TestStack<RecordedRequest>;
-const live = () => emulator.state.sources.filter((s) => !s.deleted);
+const live = () => target.sources();
+const n = (name: string) => target.name(name);
 
 type Args = ConstructorParameters<typeof ExternalDataSource>[1];
 const stripe = (over: Partial<Args> = {}): Args => ({
   sourceType: "Stripe",
-  prefix: "billing_",
+  prefix: n("billing_"),
   description: "Stripe billing",
   jobInputs: { stripe_account_id: "acct_1", auth_method: { selection: "api_key", stripe_secret_key: SECRET } },
   schemas: [{ name: "Customer" }, { name: "Invoice" }],
@@ -24,25 +29,27 @@ const stripe = (over: Partial<Args> = {}): Args => ({
 const use = (args: Args) => stack.setProgram(async () => void new ExternalDataSource("stripe", args));
 
 beforeAll(async () => {
-  emulator = await startEmulator();
+  if (skip) return;
+  target = await startTarget({ tag: "eds" });
   stack = await TestStack.create({
     program: async () => void new ExternalDataSource("stripe", stripe()),
-    log: emulator,
+    log: target.log,
     projectName: "eds-e2e",
-    config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: emulator.apiKey, secret: true }, "posthog:projectId": { value: String(emulator.projectId) } },
+    config: { "posthog:host": { value: target.url }, "posthog:apiKey": { value: target.apiKey, secret: true }, "posthog:projectId": { value: String(target.projectId) } },
   });
 });
 afterAll(async () => {
   await stack?.dispose();
-  await emulator?.close();
+  await target?.close();
 });
 
-describe("ExternalDataSource under the real engine", () => {
+describe.skipIf(skip)("ExternalDataSource under the real engine", () => {
   it("up creates; a second preview shows no change and makes 0 requests", async () => {
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ create: 2 });
-    expect(live()).toHaveLength(1);
-    expect(live()[0]!.schemas.filter((r) => r.should_sync).map((r) => r.name)).toEqual(["Customer", "Invoice"]);
+    const sources = await live();
+    expect(sources).toHaveLength(1);
+    expect(sources[0]!.schemas!.filter((r) => r.should_sync).map((r) => r.name).sort()).toEqual(["Customer", "Invoice"]);
     const preview = await stack.preview();
     expect(preview.result.changeSummary).toEqual({ same: 2 });
     expect(preview.requests).toHaveLength(0);
@@ -71,8 +78,8 @@ describe("ExternalDataSource under the real engine", () => {
   }, 300_000);
 
   it("an out-of-band edit shows in refresh; an out-of-band delete makes refresh drop it", async () => {
-    const id = live()[0]!.id;
-    const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });
+    const id = (await live())[0]!.id;
+    const ui = target.client();
     await ui.externalDataSources.update(id, { description: "edited in the UI" });
     const refresh = await stack.refresh();
     expect(refresh.result.summary.resourceChanges).toMatchObject({ update: 1 });
@@ -85,35 +92,33 @@ describe("ExternalDataSource under the real engine", () => {
   }, 300_000);
 
   it("adopting an existing source makes no second source; preview then shows no change", async () => {
-    const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });
+    const ui = target.client();
+    const connection = { host: pg.host, port: pg.port, database: pg.database, user: pg.user, password: PG_SECRET, schema: pg.schema };
+    // One table the database really has (the emulator's catalogue, or the user's test database).
+    const [table] = await ui.externalDataSources.databaseSchema({ source_type: "Postgres", ...connection });
     const { id } = await ui.externalDataSources.create({
       source_type: "Postgres",
-      prefix: "app_",
-      payload: { host: "db.internal", port: 5432, database: "app", user: "ro", password: PG_SECRET, schema: "public", schemas: [{ name: "orders", should_sync: true }] },
+      prefix: n("app_"),
+      payload: { ...connection, schemas: [{ name: table!.table, should_sync: true }] },
     });
     await ui.close();
-    const pg: Args = {
-      sourceType: "Postgres",
-      prefix: "app_",
-      jobInputs: { host: "db.internal", port: 5432, database: "app", user: "ro", password: PG_SECRET, schema: "public" },
-      adoptId: id,
-    };
-    stack.setProgram(async () => void new ExternalDataSource("pg", pg));
+    const adopted: Args = { sourceType: "Postgres", prefix: n("app_"), jobInputs: connection, adoptId: id };
+    stack.setProgram(async () => void new ExternalDataSource("pg", adopted));
     const up = await stack.up();
     expect(up.requests.filter((r) => r.method === "POST")).toHaveLength(0);
-    expect(live().map((s) => s.id)).toEqual([id]);
+    expect((await live()).map((s) => s.id)).toEqual([id]);
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
   }, 300_000);
 
   it("changing sourceType replaces the source", async () => {
-    stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "MySQL", prefix: "app_", jobInputs: { host: "db.internal", port: 3306, database: "app", user: "ro", password: PG_SECRET, schema: "app" } }));
+    stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "Stripe", prefix: n("app_"), jobInputs: { auth_method: { selection: "api_key", stripe_secret_key: SECRET } }, schemas: [{ name: "Customer" }] }));
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ replace: 1 });
-    expect(live().map((s) => s.source_type)).toEqual(["MySQL"]);
+    expect((await live()).map((s) => s.source_type)).toEqual(["Stripe"]);
   }, 300_000);
 
   it("bad input fails at check with the property named, before any request", async () => {
-    stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "Postgres", prefix: "app_", jobInputs: { host: "db", port: "nope", database: "app", user: "ro", password: "x", schema: "s" } }));
+    stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "Postgres", prefix: n("app_"), jobInputs: { host: "db", port: "nope", database: "app", user: "ro", password: "x", schema: "s" } }));
     const err = (await stack.preview().catch((e: unknown) => e)) as EngineOpError<RecordedRequest>;
     expect(err).toBeInstanceOf(EngineOpError);
     expect(err.message + err.stdout).toMatch(/jobInputs\.port/);
@@ -122,9 +127,9 @@ describe("ExternalDataSource under the real engine", () => {
 
   it("destroy removes it; the state file never held a secret in plaintext", async () => {
     const state = stack.rawState();
-    for (const secret of [SECRET, PG_SECRET, emulator.apiKey]) expect(state).not.toContain(secret);
+    for (const secret of [SECRET, PG_SECRET, target.apiKey]) expect(state).not.toContain(secret);
     stack.setProgram(async () => undefined);
     await stack.destroy();
-    expect(live()).toHaveLength(0);
+    expect(await live()).toHaveLength(0);
   }, 300_000);
 });

@@ -19,7 +19,7 @@ export type TargetMode = "emulator" | "live";
 export const isLive = process.env.PHW_TARGET === "live";
 
 /** A test that needs the in-process emulator's controls (faults, clock, rate-limit budget, its state): never run live. */
-export const itEmulatorOnly = it.skipIf(isLive);
+export const itEmulatorOnly: ReturnType<typeof it.skipIf> = it.skipIf(isLive);
 
 export interface Target {
   readonly mode: TargetMode;
