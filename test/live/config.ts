@@ -44,9 +44,22 @@ export function liveServer(env: NodeJS.ProcessEnv = process.env): LiveServer {
   return { host: env.POSTHOG_HOST!.replace(/\/+$/, ""), apiKey: env.POSTHOG_PERSONAL_API_KEY!, projectId: Number(env.POSTHOG_PROJECT_ID) };
 }
 
-/** A fresh run prefix: `phwlive_<time><random>_`, valid as a view name start and as a source prefix. */
-export function newRunPrefix(): string {
-  return `${LIVE_PREFIX}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}_`;
+/**
+ * A fresh run prefix: `phwlive_<time, 9 base-36 digits><4 random>_`, valid as a view name start and as a source
+ * prefix. The time lets the sweep at start tell a crashed run's leftovers from a run still going.
+ */
+export function newRunPrefix(now = Date.now()): string {
+  return `${LIVE_PREFIX}${now.toString(36).padStart(9, "0")}${Math.random().toString(36).slice(2, 6).padEnd(4, "0")}_`;
+}
+
+/** A run older than this is over (a live run takes minutes); its objects are leftovers of a crash. */
+export const STALE_AFTER_MS = 3 * 3_600_000;
+
+/** Whether a name carrying LIVE_PREFIX belongs to a run started more than STALE_AFTER_MS ago (or to no run we know). */
+export function isLeftover(name: string, now = Date.now()): boolean {
+  if (!name.startsWith(LIVE_PREFIX)) return false;
+  const stamp = /^([0-9a-z]{9})[0-9a-z]{4}_/.exec(name.slice(LIVE_PREFIX.length));
+  return !stamp || now - parseInt(stamp[1]!, 36) > STALE_AFTER_MS;
 }
 
 export function stripeFromEnv(env: NodeJS.ProcessEnv = process.env): StripeCredentials | undefined {

@@ -22,11 +22,14 @@ const gone = (err: unknown) => {
 };
 
 /**
- * Deletes every object carrying `prefix`. Views go first and in rounds: a view another view reads may be refused
- * until its dependant is gone. Returns what it deleted and what it could not.
+ * Deletes every object carrying `prefix` (and passing `only`, given the name or source prefix). Views go first and
+ * in rounds: a view another view reads may be refused until its dependant is gone. Returns what it deleted and
+ * what it could not.
  */
-export async function sweepPrefixed(client: PostHogClient, prefix: string): Promise<{ deleted: string[]; failed: string[] }> {
-  const { views, sources } = await findPrefixed(client, prefix);
+export async function sweepPrefixed(client: PostHogClient, prefix: string, only: (name: string) => boolean = () => true): Promise<{ deleted: string[]; failed: string[] }> {
+  const found = await findPrefixed(client, prefix);
+  const views = found.views.filter((v) => only(v.name));
+  const sources = found.sources.filter((s) => only(s.prefix));
   const deleted: string[] = [];
   let pending = views;
   let errors: string[] = [];
