@@ -18,8 +18,14 @@ import type { RequestLog } from "./stack";
 export type TargetMode = "emulator" | "live";
 export const isLive = process.env.PHW_TARGET === "live";
 
-/** A test that needs the in-process emulator's controls (faults, clock, rate-limit budget, its state): never run live. */
-export const itEmulatorOnly: ReturnType<typeof it.skipIf> = it.skipIf(isLive);
+/**
+ * A test that needs the in-process emulator's controls (faults, clock, rate-limit budget, its state): never run
+ * live, where it shows as skipped with "[emulator-only]" in its name.
+ */
+export function itEmulatorOnly(name: string, fn: () => Promise<void> | void, timeout?: number): void {
+  if (isLive) it.skip(`${name} [emulator-only]`, fn);
+  else it(name, fn, timeout);
+}
 
 export interface Target {
   readonly mode: TargetMode;
@@ -75,7 +81,7 @@ function appendExchange(file: string | undefined): ((r: ExchangeRecord) => void)
 
 function currentTest(): { file: string; test: string } {
   const state = expect.getState();
-  return { file: state.testPath ? path.relative(REPO_ROOT, state.testPath) : "", test: state.currentTestName ?? "(setup)" };
+  return { file: state.testPath ? path.relative(REPO_ROOT, state.testPath) : "", test: state.currentTestName ?? "(hooks)" };
 }
 
 /** `opts` shape the emulator; `tag` keeps one test file's live names apart from another's. */
