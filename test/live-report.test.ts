@@ -26,6 +26,10 @@ describe("the live run's request records and their diff", () => {
       "only the emulator was asked this",
     ]);
     expect(diffExchanges(server, server)).toEqual([]);
+    // State, not the emulator: one more page on a fuller project, items on one side only.
+    const page = (keys: string[]) => rec({ template: "/api/environments/:id/x/?limit&offset", keys: ["count", "next", "previous", "results", ...keys] });
+    expect(diffExchanges([page(["results[].id"]), page(["results[].id"])], [page([])])).toEqual([]);
+    expect(diffExchanges([page(["results[].id", "results[].new"])], [page(["results[].id"])]).map((d) => d.what)).toEqual(["body keys only the server sent: results[].new"]);
   });
 
   it("tells a crashed run's objects from a running one's by the time in the prefix", () => {

@@ -67,8 +67,11 @@ export const credentials: SourceCredentials = isLive
  * True when a test needs source credentials that were not given; prints one line saying which variable to set.
  * Use as `describe.skipIf(lacks("stripe", "…"))`.
  */
+const told = new Set<string>();
 export function lacks(kind: keyof SourceCredentials, what: string): boolean {
   if (credentials[kind]) return false;
+  if (told.has(`${kind} ${what}`)) return true;
+  told.add(`${kind} ${what}`);
   console.warn(`[live] skipped ${what}: set ${kind === "stripe" ? STRIPE_VAR : POSTGRES_VAR} to run it (see README, "Acceptance tests against a real PostHog")`);
   return true;
 }
