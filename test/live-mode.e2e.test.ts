@@ -43,6 +43,18 @@ describe("npm run test:live", () => {
   }, 120_000);
 });
 
+describe("live tests without source credentials", () => {
+  it("are skipped, each file saying which variable to set", async () => {
+    const env = { ...withoutServer(), PHW_TARGET: "live", POSTHOG_HOST: "http://127.0.0.1:9", POSTHOG_PERSONAL_API_KEY: "phx_unused", POSTHOG_PROJECT_ID: "1" };
+    delete env.POSTHOG_TEST_STRIPE_SECRET_KEY;
+    delete env.POSTHOG_TEST_POSTGRES_URL;
+    const result = await run(process.execPath, [path.join(REPO_ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "test/external-data-source.e2e.test.ts"], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain("[live] skipped ExternalDataSource under the real engine: set POSTHOG_TEST_STRIPE_SECRET_KEY");
+    expect(result.stdout).toMatch(/0 passed, 0 failed, 8 skipped/);
+  }, 120_000);
+});
+
 describe("npm run test:live against the emulator in another process", () => {
   let emulator: ChildProcess;
   let server: { url: string; apiKey: string; projectId: number };
