@@ -45,7 +45,7 @@ describe("npm run test:live", () => {
 
 describe("live tests without source credentials", () => {
   it("are skipped, each file saying which variable to set", async () => {
-    const env = { ...withoutServer(), PHW_TARGET: "live", POSTHOG_HOST: "http://127.0.0.1:9", POSTHOG_PERSONAL_API_KEY: "phx_unused", POSTHOG_PROJECT_ID: "1" };
+    const env: NodeJS.ProcessEnv = { ...withoutServer(), PHW_TARGET: "live", POSTHOG_HOST: "http://127.0.0.1:9", POSTHOG_PERSONAL_API_KEY: "phx_unused", POSTHOG_PROJECT_ID: "1" };
     delete env.POSTHOG_TEST_STRIPE_SECRET_KEY;
     delete env.POSTHOG_TEST_POSTGRES_URL;
     const result = await run(process.execPath, [path.join(REPO_ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "test/external-data-source.e2e.test.ts"], env);
