@@ -106,7 +106,8 @@ describe("emulator: sources", () => {
     let next: string | null = `${SRC}?limit=2`;
     let pages = 0;
     while (next) {
-      const page: { json?: Record<string, any> } = await call("GET", new URL(next, target.url).pathname + new URL(next, target.url).search);
+      const url: URL = new URL(next, target.url); // a live server's `next` names its own host
+      const page: { json?: Record<string, any> } = await call("GET", `${url.pathname}${url.search}`);
       seen.push(...page.json!.results.map((s: { id: string }) => s.id));
       next = page.json!.next;
       pages++;
