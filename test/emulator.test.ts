@@ -34,7 +34,8 @@ async function call(method: string, p: string, body?: unknown, key = target.apiK
 }
 
 beforeAll(async () => {
-  target = await startTarget({ syncDurationMs: 300, viewPageSize: 2, tag: "em" });
+  // Long enough that a create and its read-back land inside one sync even on a loaded machine.
+  target = await startTarget({ syncDurationMs: 1_000, viewPageSize: 2, tag: "em" });
   em = target.emulator;
   SRC = `/api/environments/${target.projectId}/external_data_sources/`;
   SQ = `/api/environments/${target.projectId}/warehouse_saved_queries/`;
@@ -52,7 +53,7 @@ describe("emulator: sources", () => {
     if (!em) return; // the tables found and the sync clock are the emulator's
     expect(read.json!.schemas.map((r: { name: string }) => r.name)).toEqual(["orders", "users"]);
     expect(read.json!.status).toBe("Running");
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1_100));
     expect((await call("GET", `${SRC}${created.json!.id}/`)).json!.status).toBe("Completed");
   });
 

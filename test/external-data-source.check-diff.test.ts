@@ -53,6 +53,25 @@ describe("ExternalDataSource check", () => {
     expect(jobInputSecretPaths("Vitally", { secret_token: "x", region: "EU" })).toEqual([["secret_token"]]);
   });
 
+  it("accepts PostHog's own fields (MySQL using_ssl, Postgres connection_string) and warns about unknown ones", async () => {
+    const mysql = { sourceType: "MySQL", prefix: "m_", jobInputs: { host: "h", port: 3306, database: "d", user: "u", password: "p", schema: "s", using_ssl: false } };
+    warnings.length = 0;
+    expect(await failures(mysql)).toEqual([]);
+    expect(await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, connection_string: "postgresql://u:p@h/d" } })).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(await failures({ ...mysql, jobInputs: { ...mysql.jobInputs, using_ssl: "maybe" } })).toMatchObject([{ property: "jobInputs" }]);
+    const { using_ssl: _ssl, ...defaultSsl } = mysql.jobInputs;
+    expect(await failures({ ...mysql, jobInputs: defaultSsl })).toEqual([]);
+    expect(await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, sslmode: "require" } })).toEqual([]);
+    expect(warnings.join()).toMatch(/jobInputs\.sslmode: not in PostHog's Postgres definition/);
+  });
+
+  it("secret paths come from PostHog's definitions", () => {
+    expect(jobInputSecretPaths("Postgres", {})).toEqual([["connection_string"], ["password"], ["ssh_tunnel", "auth", "password"], ["ssh_tunnel", "auth", "private_key"], ["ssh_tunnel", "auth", "passphrase"]]);
+    expect(jobInputSecretPaths("MySQL", {})).toContainEqual(["ssh_tunnel", "auth", "private_key"]);
+    expect(jobInputSecretPaths("Snowflake", {})).toEqual([["auth_type", "password"], ["auth_type", "private_key"], ["auth_type", "passphrase"]]);
+  });
+
   it("rejects generated malformed job inputs with a jobInputs path", async () => {
     await fc.assert(
       fc.asyncProperty(fc.record({ host: fc.oneof(fc.integer(), fc.constant("")), port: fc.oneof(fc.string({ minLength: 6 }), fc.integer({ min: 70000 })) }), async (bad) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "./emulator";
 import { EngineOpError, TestStack } from "./harness/stack";
-import { credentials, lacks, startTarget, type Target } from "./harness/target";
+import { credentials, itEmulatorOnly, lacks, startTarget, type Target } from "./harness/target";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ExternalDataSource } = require("pulumi-posthog-warehouse") as typeof import("../provider");
@@ -12,6 +12,7 @@ const skip = lacks("stripe", "ExternalDataSource under the real engine") || lack
 const SECRET = credentials.stripe?.secretKey ?? "";
 const pg = credentials.postgres!;
 const PG_SECRET = pg?.password ?? "";
+const TUNNEL_SECRET = "tunnel-canary-password-93";
 let target: Target;
 let stack: TestStack<RecordedRequest>;
 const live = () => target.sources();
@@ -110,6 +111,28 @@ describe.skipIf(skip)("ExternalDataSource under the real engine", () => {
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
   }, 300_000);
 
+  // Needs an SSH bastion, and edits the emulator's state as a UI change would.
+  itEmulatorOnly("removing ssh_tunnel turns it off in PostHog; a key changed in the UI shows in refresh and up restores it", async () => {
+    const tunnel = { enabled: true, host: "bastion.example.com", port: 22, auth: { selection: "password", username: "jump", password: TUNNEL_SECRET } };
+    const pg = (extra: Record<string, unknown>): Args => ({ sourceType: "Postgres", prefix: "app_", jobInputs: { host: "db.internal", port: 5432, database: "app", user: "ro", password: PG_SECRET, schema: "public", ...extra } });
+    stack.setProgram(async () => void new ExternalDataSource("pg", pg({ ssh_tunnel: tunnel })));
+    await stack.up();
+    const source = () => target.emulator!.state.sources.find((s) => !s.deleted && s.prefix === "app_")!;
+    expect(source().job_inputs.ssh_tunnel).toMatchObject({ enabled: true });
+    stack.setProgram(async () => void new ExternalDataSource("pg", pg({})));
+    await stack.up();
+    expect(source().job_inputs.ssh_tunnel).toEqual({ enabled: false });
+    expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
+
+    source().job_inputs.schema = "changed_in_ui";
+    const refresh = await stack.refresh();
+    expect(refresh.result.summary.resourceChanges).toMatchObject({ update: 1 });
+    expect((await stack.preview()).result.changeSummary).toMatchObject({ update: 1 });
+    await stack.up();
+    expect(source().job_inputs.schema).toBe("public");
+    expect(stack.rawState()).not.toContain(TUNNEL_SECRET);
+  }, 300_000);
+
   it("changing sourceType replaces the source", async () => {
     stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "Stripe", prefix: n("app_"), jobInputs: { auth_method: { selection: "api_key", stripe_secret_key: SECRET } }, schemas: [{ name: "Customer" }] }));
     const up = await stack.up();
@@ -127,7 +150,7 @@ describe.skipIf(skip)("ExternalDataSource under the real engine", () => {
 
   it("destroy removes it; the state file never held a secret in plaintext", async () => {
     const state = stack.rawState();
-    for (const secret of [SECRET, PG_SECRET, target.apiKey]) expect(state).not.toContain(secret);
+    for (const secret of [SECRET, PG_SECRET, TUNNEL_SECRET, target.apiKey]) expect(state).not.toContain(secret);
     stack.setProgram(async () => undefined);
     await stack.destroy();
     expect(await live()).toHaveLength(0);

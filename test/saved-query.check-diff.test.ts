@@ -53,7 +53,8 @@ describe("SavedQuery check", () => {
 
   it("rejects generated bad names, always naming the property", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string().filter((s) => !/^[A-Za-z_$][A-Za-z0-9_.$]{0,127}$/.test(s)), async (name) => {
+      // PostHog trims names (DRF CharField), so surrounding whitespace alone does not make a name bad.
+      fc.asyncProperty(fc.string().filter((s) => !/^[A-Za-z_$][A-Za-z0-9_.$]{0,127}$/.test(s.trim())), async (name) => {
         const f = await failures({ ...base, name });
         return f.length > 0 && f.every((x) => x.property === "name");
       }),
@@ -90,6 +91,46 @@ describe("SavedQuery diff", () => {
         const loose = pairs.map(([t, g]) => g + t).join(" ") + "\n";
         return normalizeHogQL(loose) === normalizeHogQL(tight) && normalizeHogQL(normalizeHogQL(tight)) === normalizeHogQL(tight);
       }),
+    );
+  });
+});
+
+describe("HogQL normalization with comments, apostrophes and literals", () => {
+  // Literal bodies escape their apostrophes; comment bodies hold bare ones (and literal-looking text).
+  const literalBody = fc.array(fc.constantFrom("a", "b", " ", "  ", "--", "/*", "*/", "\\'", '"', "`", "{x}", "\t"), { maxLength: 6 }).map((p) => p.join(""));
+  const commentBody = fc.array(fc.constantFrom("a", " ", "  ", "don't", "'", "'a  b'", '"', "`", "/*", "--", "\t"), { maxLength: 6 }).map((p) => p.join(""));
+  const literal = literalBody.map((t) => `'${t}'`);
+  const lineComment = commentBody.map((t) => `--${t}`);
+  const blockComment = commentBody.map((t) => `/*${t.replace(/\*\//g, "* /")}*/`);
+  const word = fc.constantFrom("select", "id", ",", "from", "events", "where", "x", "=", "(", ")", "count()");
+  const token = fc.oneof(word, word, literal, lineComment, blockComment);
+  const gap = fc.constantFrom(" ", "  ", "\n", "\t", "\r\n  ");
+  const join = (tokens: string[], gaps: string[]) => tokens.map((t, i) => t + (t.startsWith("--") ? "\n" : "") + (gaps[i] ?? " ")).join("");
+
+  it("select 'a  b' -- don't vs select 'a b' -- don't is a change; a line comment's newline counts", () => {
+    expect(normalizeHogQL("select 'a  b' -- don't")).not.toBe(normalizeHogQL("select 'a b' -- don't"));
+    expect(normalizeHogQL("select 'a  b' /* don't */")).not.toBe(normalizeHogQL("select 'a b' /* don't */"));
+    expect(normalizeHogQL("select 1 -- one\nfrom events")).not.toBe(normalizeHogQL("select 1 -- one from events"));
+    expect(normalizeHogQL("select 1 -- don't\n  from   events")).toBe(normalizeHogQL("select 1 -- don't\nfrom events"));
+  });
+
+  it("is blind to whitespace between tokens and idempotent, for generated queries", () => {
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 12 }), fc.array(gap, { maxLength: 12 }), (tokens, gaps) => {
+        const tight = normalizeHogQL(join(tokens, []));
+        return normalizeHogQL(join(tokens, gaps)) === tight && normalizeHogQL(tight) === tight;
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("sees every whitespace change inside a literal, whatever comments surround it", () => {
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 6 }), literalBody, literalBody, fc.array(token, { maxLength: 6 }), (before, left, right, after) => {
+        const query = (space: string) => join([...before, `'${left}${space}${right}'`, ...after], []);
+        return normalizeHogQL(query(" ")) !== normalizeHogQL(query("  "));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -110,6 +110,25 @@ describe("SavedQuery under the real engine", () => {
     await stack.destroy();
   }, 300_000);
 
+  it("materializing keeps the declared schedule; a schedule changed in the UI shows in refresh and up restores it", async () => {
+    stack.setProgram(async () => void new SavedQuery("scheduled", { name: n("e2e_sched"), query: "select event from events", syncFrequency: "1hour" }));
+    await stack.up();
+    stack.setProgram(async () => void new SavedQuery("scheduled", { name: n("e2e_sched"), query: "select event from events", syncFrequency: "1hour", materialized: true }));
+    await stack.up();
+    const view = async () => (await live()).find((v) => v.name === n("e2e_sched"))!;
+    expect(await view()).toMatchObject({ is_materialized: true, sync_frequency: "1hour" });
+    expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
+
+    const ui = target.client();
+    await ui.savedQueries.update((await view()).id, { sync_frequency: "7day" });
+    await ui.close();
+    expect((await stack.refresh()).result.summary.resourceChanges).toMatchObject({ update: 1 });
+    expect((await stack.preview()).result.changeSummary).toMatchObject({ update: 1 });
+    await stack.up();
+    expect((await view()).sync_frequency).toBe("1hour");
+    await stack.destroy();
+  }, 300_000);
+
   it("adopting an existing view by id, then preview shows no change", async () => {
     const ui = target.client();
     const { view } = await ui.savedQueries.create({ name: n("made_in_ui"), query: { kind: "HogQLQuery", query: "select event from events" } });

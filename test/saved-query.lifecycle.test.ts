@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
 import { toDynamicProvider } from "../provider/resource/lifecycle";
+import { PartialFailureError } from "../provider/resource/errors";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { startEmulator, type Emulator } from "./emulator";
 import { emulatorServices } from "./harness/lifecycle-services";
@@ -95,5 +96,59 @@ describe("SavedQuery against the emulator", () => {
 
   it("surfaces PostHog's validation message and the resource", async () => {
     await expect(provider.create!({ name: "bad_ref", query: "select x from nowhere" })).rejects.toThrow(/SavedQuery "bad_ref": create failed: POST .* 400 validation_error: Invalid query: Unknown table `nowhere`/);
+  });
+});
+
+describe("the state tells the truth", () => {
+  const stored = (id: string) => live().find((v) => v.id === id)!;
+
+  it("materializing keeps the declared schedule, and outputs come from PostHog", async () => {
+    const inputs = { name: "sched_v", query: "select event from events", syncFrequency: "1hour" as const };
+    const created = await provider.create!(inputs);
+    const updated = await provider.update!(created.id, created.outs, { ...inputs, materialized: true });
+    expect(stored(created.id)).toMatchObject({ is_materialized: true, sync_frequency: "1hour" });
+    expect(updated.outs).toMatchObject({ materialized: true, syncFrequency: "1hour", isMaterialized: true });
+  });
+
+  it("materialized: false at create calls nothing beyond the create", async () => {
+    emulator.clearRequests();
+    await provider.create!({ name: "plain_v", query: "select event from events", materialized: false });
+    expect(emulator.requests.filter((r) => r.method !== "GET").map((r) => r.method)).toEqual(["POST"]);
+  });
+
+  it("every field changed in the UI shows on refresh, up restores it, and removing a declaration resets it", async () => {
+    const inputs = { name: "ui_v", query: "select event from events", materialized: true, syncFrequency: "12hour" as const };
+    const created = await provider.create!(inputs);
+    Object.assign(stored(created.id), { sync_frequency: "7day", query: { kind: "HogQLQuery", query: "select timestamp from events" } });
+    const read = await provider.read!(created.id, created.outs);
+    expect(read.inputs).toMatchObject({ syncFrequency: "7day", query: "select timestamp from events" });
+    const restored = await provider.update!(created.id, read.props!, inputs);
+    expect(stored(created.id)).toMatchObject({ sync_frequency: "12hour", query: { query: "select event from events" } });
+
+    const { syncFrequency: _f, materialized: _m, ...bare } = inputs;
+    const reset = await provider.update!(created.id, restored.outs!, bare);
+    expect(stored(created.id)).toMatchObject({ is_materialized: false });
+    expect((await provider.diff!(created.id, reset.outs!, bare)).changes).toBe(false);
+  });
+
+  it("a view whose follow-up fails is recorded, with what did not happen left for the next up", async () => {
+    emulator.addFault({ method: "POST", path: "/materialize/", fault: { kind: "status", status: 500, body: { error: "boom" } } });
+    const inputs = { name: "half_v", query: "select event from events", materialized: true };
+    const err = (await provider.create!(inputs).catch((e: unknown) => e)) as PartialFailureError;
+    expect(err).toBeInstanceOf(PartialFailureError);
+    expect(live().filter((v) => v.name === "half_v").map((v) => v.id)).toEqual([err.id]);
+    expect(err.properties).not.toHaveProperty("materialized");
+    const refreshed = await provider.read!(err.id, err.properties);
+    expect((await provider.diff!(err.id, refreshed.props!, inputs)).changes).toBe(true);
+    await provider.update!(err.id, refreshed.props!, inputs);
+    expect(stored(err.id).is_materialized).toBe(true);
+  });
+
+  it("a name with surrounding spaces is stored trimmed, as PostHog does, with no diff after", async () => {
+    const checked = await provider.check!({}, { name: " spaced_v ", query: "select event from events" });
+    const created = await provider.create!(checked.inputs!);
+    expect(stored(created.id).name).toBe("spaced_v");
+    const read = await provider.read!(created.id, created.outs);
+    expect((await provider.diff!(created.id, read.props!, checked.inputs!)).changes).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { PostHogClient } from "../client";
 import type { ProviderConfig } from "../config";
+import type { CheckFailure } from "./check";
 import type { DiffSpec, PropertyChange } from "./diff";
 
 /** What a lifecycle step can use: the client for the resource's project, and a way to tell the user what it is doing. */
@@ -35,8 +36,18 @@ export interface ResourceDefinition<TInputs extends Record<string, unknown>, TOu
   /** The module the thin provider loads in the provider process (see runtime/registry.ts). */
   readonly inputs: z.ZodType<TInputs>;
   readonly diff: DiffSpec;
-  /** Properties that only steer the provider (hooks, adoption): a change to them alone makes no API call. */
+  /**
+   * Properties that only steer the provider (hooks, adoption, waiting): a change to them alone makes no API call,
+   * the lifecycle records the new values without calling `update`.
+   */
   readonly localProperties: readonly string[];
+  /**
+   * Work an earlier step recorded as not done (e.g. a hook that failed), by name. Non-empty makes `diff` report a
+   * change even when no input changed, so the next `up` finishes it, also after a refresh.
+   */
+  pendingWork?(state: TOutputs): string[];
+  /** Refusals that depend on the old inputs too (a removal PostHog cannot apply), reported at check like schema failures. */
+  checkTransition?(olds: TInputs, news: TInputs): CheckFailure[];
   /** Extra validation that needs more than the schema (e.g. warnings about unvalidated source types). */
   warnings?(inputs: TInputs): string[];
   label(inputs: TInputs): string;

@@ -43,3 +43,17 @@ function isAbsent(value: unknown): boolean {
 function normalizeAbsent(value: unknown): unknown {
   return value === null ? undefined : value;
 }
+
+/**
+ * Equality for lists whose items have identity (tables by name): order does not matter, items compare by key.
+ * Duplicate keys are refused at check, so a keyed comparison loses nothing.
+ */
+export function keyedSetEquals(key: string): (a: unknown, b: unknown) => boolean {
+  const byKey = (list: unknown) => new Map((Array.isArray(list) ? list : []).map((item) => [String((item as Record<string, unknown>)?.[key]), item]));
+  return (a, b) => {
+    if (!Array.isArray(a) || !Array.isArray(b)) return deepEqual(a, b);
+    const left = byKey(a);
+    const right = byKey(b);
+    return left.size === right.size && [...left].every(([k, item]) => right.has(k) && deepEqual(item, right.get(k)));
+  };
+}

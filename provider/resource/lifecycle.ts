@@ -51,9 +51,12 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
   }
 
   return {
-    async check(_olds: Props, news: Props) {
+    async check(olds: Props, news: Props) {
       const outcome = checkInputs(def.inputs, withoutProvider(news));
       if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+      const previous = withoutProvider(olds ?? {});
+      const transition = Object.keys(previous).length > 0 ? (def.checkTransition?.(previous, outcome.value) ?? []) : [];
+      if (transition.length > 0) return { inputs: news, failures: transition };
       for (const warning of def.warnings?.(outcome.value) ?? []) services.warn(`${def.label(outcome.value)}: ${warning}`);
       return { inputs: compact(outcome.value) };
     },
@@ -62,8 +65,9 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const changes = diffProperties(olds, news, def.diff);
       if (changes.length > 0) services.debug?.(formatDiffNote(diffNote(id, olds, news, changes)));
       const replaces = changes.filter((c) => c.replace).map((c) => c.property);
+      const pending = def.pendingWork?.(withoutProvider(olds)) ?? [];
       return {
-        changes: changes.length > 0,
+        changes: changes.length > 0 || pending.length > 0,
         replaces,
         deleteBeforeReplace: replaces.length > 0 && (def.deleteBeforeReplace?.(olds, news) ?? false),
       };
@@ -92,6 +96,13 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const inputs = withoutProvider(news);
       const ctx = contextFor(inputs);
       const changes = diffProperties(olds, inputs, def.diff);
+      const pending = def.pendingWork?.(withoutProvider(olds)) ?? [];
+      if (pending.length === 0 && changes.every((c) => def.localProperties.includes(c.property))) {
+        // Only provider-steering settings changed: record them, call nothing.
+        const kept = Object.fromEntries(Object.entries(withoutProvider(olds)).filter(([key]) => !def.localProperties.includes(key)));
+        const locals = Object.fromEntries(Object.entries(inputs).filter(([key]) => def.localProperties.includes(key)));
+        return { outs: compact({ ...kept, ...locals }) };
+      }
       const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], () => def.update(ctx, id, withoutProvider(olds), inputs, changes));
       return { outs: compact(outputs) };
     },

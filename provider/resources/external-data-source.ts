@@ -1,15 +1,18 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
-import { PostHogConnectionError, type ExternalDataSource as ApiSource } from "../client";
+import { PostHogConnectionError, type ExternalDataSource as ApiSource, type SchemaRow, type UpdateSchemaRowBody } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
 import { findAfterAmbiguousCreate } from "../resource/reconcile";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { AdoptionMismatchError, PartialFailureError } from "../resource/errors";
 import { providerOf, registrationProps, secretizePaths, TYPE_MODULE } from "../resource/program-side";
-import { deepEqual } from "../resource/values";
-import { jobInputSecretPaths, KNOWN_SOURCE_TYPES, SOURCE_TYPES } from "./external-data-source/job-inputs";
+import { keyedSetEquals } from "../resource/diff";
+import type { CheckFailure } from "../resource/check";
+import { compact, deepEqual } from "../resource/values";
+import { jobInputReset, jobInputSecretPaths, KNOWN_SOURCE_TYPES, reportedJobInputs, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
+import { reportedScalar, trimStrings } from "./field-rules";
 
 export { jobInputSecretPaths } from "./external-data-source/job-inputs";
 
@@ -24,12 +27,12 @@ const SYNC_TYPES = ["full_refresh", "incremental", "append", "cdc"] as const;
 
 const schemaSelection = z
   .object({
-    name: z.string().min(1, "must not be empty").describe("Table name as PostHog discovers it (e.g. Customer)."),
+    name: z.string().trim().min(1, "must not be empty").describe("Table name as PostHog discovers it (e.g. Customer)."),
     shouldSync: z.boolean().optional().describe("Sync this table (default true)."),
     syncType: z.enum(SYNC_TYPES).optional().describe("How the table syncs."),
-    incrementalField: z.string().optional().describe("Cursor column for incremental/append syncs."),
-    incrementalFieldType: z.string().optional().describe("Type of the cursor column."),
-    syncFrequency: z.enum(["never", "1min", "5min", "15min", "30min", "1hour", "6hour", "12hour", "24hour", "7day", "30day"]).optional(),
+    incrementalField: z.string().trim().optional().describe("Cursor column for incremental/append syncs."),
+    incrementalFieldType: z.string().trim().optional().describe("Type of the cursor column."),
+    syncFrequency: z.enum(["never", "1min", "5min", "15min", "30min", "1hour", "6hour", "12hour", "24hour", "7day", "30day"]).optional().describe("How often the table syncs (PostHog's default: 6hour, 5min for CDC)."),
   })
   .strict()
   .refine((s) => !(s.syncType === "incremental" || s.syncType === "append") || (s.incrementalField && s.incrementalFieldType), {
@@ -41,14 +44,26 @@ export const externalDataSourceInputsSchema = z
     sourceType: z.enum(POSTHOG_SOURCE_TYPES, { error: `must be one of PostHog's source types (${POSTHOG_SOURCE_TYPES.join(", ")})` }).describe("PostHog source type, e.g. Stripe or Postgres. Changing it replaces the source."),
     prefix: z
       .string()
+      .trim()
       .max(100, "must be at most 100 characters")
       .refine((p) => p.replace(/^_+|_+$/g, "") !== "", "cannot consist of only underscores")
       .refine((p) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.replace(/^_+|_+$/g, "")), "must contain only letters, numbers and underscores")
       .optional()
       .describe("Table name prefix. PostHog ignores prefix changes, so changing it replaces the source."),
-    description: z.string().max(400, "must be at most 400 characters").optional().describe("Free text shown in PostHog."),
-    jobInputs: z.record(z.string(), z.unknown()).describe("Connection config in PostHog's field names; secret fields become Pulumi secrets."),
-    schemas: z.array(schemaSelection).optional().describe("Tables to sync and their settings. Changed in place, never by replacement."),
+    description: z.string().trim().max(400, "must be at most 400 characters").optional().describe("Free text shown in PostHog."),
+    // PostHog trims every string of the payload: the state holds them as PostHog does, so there is no permanent diff.
+    jobInputs: z.record(z.string(), z.unknown()).overwrite((v) => trimStrings(v) as Record<string, unknown>).describe("Connection config in PostHog's field names; secret fields become Pulumi secrets."),
+    schemas: z
+      .array(schemaSelection)
+      .optional()
+      .superRefine((rows, ctx) => {
+        const seen = new Set<string>();
+        for (const [index, row] of (rows ?? []).entries()) {
+          if (seen.has(row.name)) ctx.addIssue({ code: "custom", path: [index, "name"], message: `table "${row.name}" is listed twice; each table is declared once` });
+          seen.add(row.name);
+        }
+      })
+      .describe("Tables to sync and their settings, a set keyed by name (order does not matter). Changed in place, never by replacement."),
     revenueAnalyticsConfig: z.object({ enabled: z.boolean().optional(), includeInvoicelessCharges: z.boolean().optional() }).strict().optional(),
     refreshSchemas: z.enum(["onConnectionChange", "always", "never"]).optional().describe("When to re-discover tables after an update (default onConnectionChange)."),
     reload: z.enum(["onTrigger", "onChange", "always", "never"]).optional().describe("When to start a sync after an update (default onTrigger: when reloadTrigger changes)."),
@@ -88,16 +103,28 @@ export type ExternalDataSourceOutputs = ExternalDataSourceInputs & {
   createdAt?: string;
   createdBy?: string;
   schemaStatus: SchemaStatus[];
-  /** Hooks an earlier update could not finish; the next update runs them first. */
+  /** Hooks an earlier update could not finish; `diff` sees them and the next update runs them. */
   pendingHooks?: Hook[];
 };
 
 type Hook = "refresh_schemas" | "reload";
+type TableRow = NonNullable<ExternalDataSourceInputs["schemas"]>[number];
+type RevenueConfig = NonNullable<ExternalDataSourceInputs["revenueAnalyticsConfig"]>;
 
 export const EXTERNAL_DATA_SOURCE_OUTPUTS = ["sourceId", "status", "latestError", "lastRunAt", "createdAt", "createdBy", "schemaStatus", "pendingHooks"] as const;
 
+/** Settings that only steer the provider: a change to them alone makes no API call and starts no sync. */
+const LOCAL_PROPERTIES = ["refreshSchemas", "reload", "adoptId", "waitForSync"];
+
 // Keys whose change points the source elsewhere: PostHog then wants the credentials again (facts.md).
 const CONNECTION_TARGET_KEYS = ["host", "port", "instance_url", "ssh_tunnel", "account_id"];
+
+// What PostHog holds when nothing is set, which is also what removing a declaration sends (facts.md: tables sync
+// every 6 hours, CDC tables every 5 minutes; a table syncs as full_refresh unless told otherwise).
+const TABLE_RESET = { syncType: "full_refresh", incrementalField: null, incrementalFieldType: null } as const;
+const tableFrequencyReset = (syncType: string | null | undefined) => (syncType === "cdc" ? "5min" : "6hour");
+// PostHog's revenue analytics defaults for a new source.
+const REVENUE_RESET = { enabled: false, includeInvoicelessCharges: true } as const;
 
 function toOutputs(inputs: ExternalDataSourceInputs, source: ApiSource, pendingHooks: Hook[] = []): ExternalDataSourceOutputs {
   return {
@@ -119,41 +146,54 @@ function toOutputs(inputs: ExternalDataSourceInputs, source: ApiSource, pendingH
   };
 }
 
-/**
- * The inputs as PostHog reports them. PostHog drops secret and unknown keys from job_inputs on read (facts.md), so
- * the state's values stand for whatever it did not return: an omitted secret is never drift.
- */
-function reportedInputs(declared: ExternalDataSourceInputs, source: ApiSource): ExternalDataSourceInputs {
-  const remoteRows = new Map((source.schemas ?? []).map((row) => [row.name, row]));
-  return {
-    ...declared,
-    prefix: declared.prefix === undefined && !source.prefix ? undefined : (source.prefix ?? undefined),
-    description: declared.description === undefined && !source.description ? undefined : (source.description ?? undefined),
-    jobInputs: mergeReported(declared.jobInputs, source.job_inputs ?? {}) as Record<string, unknown>,
-    schemas: declared.schemas && [
-      ...declared.schemas.map((wanted) => {
-        const row = remoteRows.get(wanted.name);
-        if (!row) return wanted;
-        return {
-          ...wanted,
-          ...(wanted.shouldSync !== undefined || row.should_sync === false ? { shouldSync: row.should_sync ?? false } : {}),
-          ...(wanted.syncType !== undefined && row.sync_type ? { syncType: row.sync_type as (typeof SYNC_TYPES)[number] } : {}),
-        };
-      }),
-      // A declared list is the set of tables that sync: one PostHog syncs beyond it was turned on outside Pulumi.
-      ...(source.schemas ?? []).filter((row) => row.should_sync && !declared.schemas!.some((w) => w.name === row.name)).map((row) => ({ name: row.name, shouldSync: true })),
-    ],
-  };
+function reportedTable(wanted: TableRow, row: SchemaRow): TableRow {
+  const shouldSync = row.should_sync ?? false;
+  return compact({
+    name: wanted.name,
+    // The declared list is the set of tables that sync: true is the default.
+    shouldSync: shouldSync ? (wanted.shouldSync === true ? true : undefined) : false,
+    syncType: reportedScalar(wanted.syncType, row.sync_type, TABLE_RESET.syncType),
+    incrementalField: reportedScalar(wanted.incrementalField, row.incremental_field, null),
+    incrementalFieldType: reportedScalar(wanted.incrementalFieldType, row.incremental_field_type, null),
+    syncFrequency: reportedScalar(wanted.syncFrequency, row.sync_frequency, tableFrequencyReset(row.sync_type)),
+  }) as TableRow;
 }
 
-function mergeReported(state: unknown, remote: unknown): unknown {
-  if (state && remote && typeof state === "object" && typeof remote === "object" && !Array.isArray(state) && !Array.isArray(remote)) {
-    const out: Record<string, unknown> = { ...(state as Record<string, unknown>) };
-    for (const [key, value] of Object.entries(remote)) if (key in out) out[key] = mergeReported(out[key], value);
-    return out;
-  }
-  // Numbers PostHog stores as strings (ports) are the same value.
-  return remote !== undefined && String(remote) === String(state) ? state : remote;
+function reportedRevenue(declared: RevenueConfig | undefined, remote: ApiSource["revenue_analytics_config"]): RevenueConfig | undefined {
+  if (!remote) return declared;
+  const out = compact({
+    enabled: reportedScalar(declared?.enabled, remote.enabled, REVENUE_RESET.enabled),
+    includeInvoicelessCharges: reportedScalar(declared?.includeInvoicelessCharges, remote.include_invoiceless_charges, REVENUE_RESET.includeInvoicelessCharges),
+  });
+  return Object.keys(out).length > 0 || declared !== undefined ? out : undefined;
+}
+
+/**
+ * The inputs as PostHog reports them: every settable field read back, a value meaning "not set" read as absent
+ * unless declared so. Settings PostHog does not hold (hooks, overrides) and secrets it never returns stay as
+ * declared. Refresh records this; create and update record it after writing, so the state holds what PostHog
+ * holds, also after a partial failure. Adoption compares against it.
+ */
+export function reportedSourceInputs(declared: ExternalDataSourceInputs, source: ApiSource): ExternalDataSourceInputs {
+  const remoteRows = new Map((source.schemas ?? []).map((row) => [row.name, row]));
+  const declaredNames = new Set((declared.schemas ?? []).map((w) => w.name));
+  return compact({
+    ...declared,
+    sourceType: source.source_type as ExternalDataSourceInputs["sourceType"],
+    prefix: reportedScalar(declared.prefix, source.prefix, ""),
+    description: reportedScalar(declared.description, source.description, ""),
+    jobInputs: reportedJobInputs(declared.sourceType, declared.jobInputs, source.job_inputs ?? {}),
+    // Tables are a set keyed by name: a declared table PostHog does not have is not reported (the diff shows it
+    // still to do), and one PostHog syncs beyond the list was turned on outside Pulumi.
+    schemas: declared.schemas && [
+      ...declared.schemas.flatMap((wanted) => {
+        const row = remoteRows.get(wanted.name);
+        return row ? [reportedTable(wanted, row)] : [];
+      }),
+      ...(source.schemas ?? []).filter((row) => row.should_sync && !declaredNames.has(row.name)).map((row) => ({ ...reportedTable({ name: row.name }, row), shouldSync: true })),
+    ],
+    revenueAnalyticsConfig: reportedRevenue(declared.revenueAnalyticsConfig, source.revenue_analytics_config),
+  });
 }
 
 function createBody(inputs: ExternalDataSourceInputs) {
@@ -165,6 +205,7 @@ function createBody(inputs: ExternalDataSourceInputs) {
       ...inputs.jobInputs,
       ...(inputs.schemas
         ? {
+            // Create takes no frequency (facts.md): the follow-up applies it through the schema endpoint.
             schemas: inputs.schemas.map((s) => ({
               name: s.name,
               should_sync: s.shouldSync ?? true,
@@ -190,34 +231,84 @@ function changedJobInputKeys(olds: Record<string, unknown>, news: Record<string,
   return [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !deepEqual(olds[k], news[k]));
 }
 
-async function applySchemaChanges(ctx: OperationContext, id: string, olds: ExternalDataSourceOutputs, news: ExternalDataSourceInputs): Promise<void> {
-  const before = new Map((olds.schemas ?? []).map((s) => [s.name, s]));
-  const rows = new Map(olds.schemaStatus.map((row) => [row.name, row]));
-  for (const wanted of news.schemas ?? []) {
-    if (deepEqual(before.get(wanted.name), wanted)) continue;
-    let row = rows.get(wanted.name);
-    if (!row) {
-      const source = await ctx.client.externalDataSources.retrieve(id);
-      const fresh = source.schemas?.find((r) => r.name === wanted.name);
-      if (!fresh) throw new Error(`schemas: PostHog has no table "${wanted.name}" in this source (refresh_schemas discovers new tables)`);
-      row = { id: fresh.id, name: fresh.name, shouldSync: fresh.should_sync ?? false };
+/**
+ * The source PATCH: changed description and `job_inputs` keys. PostHog merges `job_inputs` into the stored config
+ * and keeps what is not sent, so a removed key is sent with its reset value (jobInputReset), and a secret that did
+ * not change is not sent, unless the connection target moves: then PostHog wants the credentials again.
+ */
+function sourcePatch(olds: ExternalDataSourceInputs, news: ExternalDataSourceInputs): { description?: string; job_inputs?: Record<string, unknown> } {
+  const body: { description?: string; job_inputs?: Record<string, unknown> } = {};
+  if ((olds.description ?? "") !== (news.description ?? "")) body.description = news.description ?? "";
+  const jobKeys = changedJobInputKeys(olds.jobInputs, news.jobInputs);
+  if (jobKeys.length > 0) {
+    const retarget = jobKeys.some((k) => CONNECTION_TARGET_KEYS.includes(k));
+    const keys = retarget ? [...new Set([...jobKeys, ...jobInputSecretPaths(news.sourceType, news.jobInputs).map((p) => p[0]!)])] : jobKeys;
+    const jobInputs: Record<string, unknown> = {};
+    for (const key of keys) {
+      if (key in news.jobInputs) jobInputs[key] = news.jobInputs[key];
+      else if (key in olds.jobInputs) {
+        const reset = jobInputReset(news.sourceType, key);
+        if (!reset.ok) throw new Error(reset.reason);
+        jobInputs[key] = reset.value;
+      }
     }
-    ctx.progress(`updating table ${wanted.name}`);
-    await ctx.client.externalDataSchemas.update(row.id, {
-      should_sync: wanted.shouldSync ?? true,
-      ...(wanted.syncType ? { sync_type: wanted.syncType } : {}),
-      ...(wanted.incrementalField ? { incremental_field: wanted.incrementalField, incremental_field_type: wanted.incrementalFieldType ?? null } : {}),
-      ...(wanted.syncFrequency ? { sync_frequency: wanted.syncFrequency } : {}),
-    });
+    body.job_inputs = jobInputs;
   }
-  // A table the previous list had (declared, or found syncing by a refresh) and the new one drops stops syncing.
-  // Tables never listed are left alone: adding a list to a source does not switch off what it already syncs.
-  const kept = new Set((news.schemas ?? []).map((s) => s.name));
-  for (const dropped of news.schemas ? (olds.schemas ?? []).filter((s) => !kept.has(s.name) && s.shouldSync !== false) : []) {
-    const row = rows.get(dropped.name);
-    if (!row?.shouldSync) continue;
-    ctx.progress(`no longer syncing table ${dropped.name}`);
+  return body;
+}
+
+/** One table's PATCH: changed fields, and PostHog's reset for a field whose declaration was removed. */
+function tablePatch(had: TableRow | undefined, wanted: TableRow): UpdateSchemaRowBody {
+  const body: UpdateSchemaRowBody = {};
+  // A table new to the list is set whole: the state knows nothing of what PostHog holds for it.
+  const field = <K extends keyof TableRow>(key: K, reset: unknown, put: (value: unknown) => void) => {
+    const before = had?.[key];
+    const after = wanted[key];
+    if (had && deepEqual(before, after)) return;
+    if (after !== undefined) put(after);
+    else if (!had || before !== undefined) put(reset);
+  };
+  field("shouldSync", true, (v) => (body.should_sync = v as boolean));
+  field("syncType", TABLE_RESET.syncType, (v) => (body.sync_type = v as string));
+  field("incrementalField", null, (v) => (body.incremental_field = v as string | null));
+  field("incrementalFieldType", null, (v) => (body.incremental_field_type = v as string | null));
+  field("syncFrequency", tableFrequencyReset(wanted.syncType), (v) => (body.sync_frequency = v as string));
+  return body;
+}
+
+async function applySchemaChanges(ctx: OperationContext, id: string, olds: ExternalDataSourceOutputs, news: ExternalDataSourceInputs, wrote: () => void): Promise<void> {
+  const before = new Map((olds.schemas ?? []).map((s) => [s.name, s]));
+  let rows = new Map(olds.schemaStatus.map((row) => [row.name, row]));
+  let fetched = false;
+  const rowOf = async (name: string) => {
+    // A table discovered since the state was written (refresh_schemas in this very update) has no id in it yet.
+    if (!rows.has(name) && !fetched) {
+      const source = await ctx.client.externalDataSources.retrieve(id);
+      rows = new Map((source.schemas ?? []).map((r) => [r.name, { id: r.id, name: r.name, shouldSync: r.should_sync ?? false }]));
+      fetched = true;
+    }
+    const row = rows.get(name);
+    if (!row) throw new Error(`schemas: PostHog has no table "${name}" in this source (set refreshSchemas: "always" to discover new tables first)`);
+    return row;
+  };
+  for (const wanted of news.schemas ?? []) {
+    const body = tablePatch(before.get(wanted.name), wanted);
+    if (Object.keys(body).length === 0) continue;
+    const row = await rowOf(wanted.name);
+    ctx.progress(`updating table ${wanted.name}`);
+    await ctx.client.externalDataSchemas.update(row.id, body);
+    wrote();
+  }
+  // The declared list is the set of tables that sync (reads report any other syncing table as drift), so every
+  // table PostHog syncs beyond it stops syncing: one dropped from the list, turned on in the UI, or syncing from
+  // before the list was declared.
+  if (!news.schemas) return;
+  const kept = new Set(news.schemas.map((s) => s.name));
+  for (const row of rows.values()) {
+    if (kept.has(row.name) || !row.shouldSync) continue;
+    ctx.progress(`no longer syncing table ${row.name}`);
     await ctx.client.externalDataSchemas.update(row.id, { should_sync: false });
+    wrote();
   }
 }
 
@@ -229,6 +320,73 @@ function hooksFor(olds: ExternalDataSourceOutputs, news: ExternalDataSourceInput
   const triggered = news.reloadTrigger !== undefined && news.reloadTrigger !== olds.reloadTrigger;
   if (reload === "always" || (reload === "onChange" && anythingChanged) || (reload !== "never" && triggered)) hooks.add("reload");
   return (["refresh_schemas", "reload"] as const).filter((h) => hooks.has(h));
+}
+
+function revenueBody(inputs: ExternalDataSourceInputs) {
+  const cfg = inputs.revenueAnalyticsConfig ?? {};
+  // The whole config every time: a field whose declaration was removed goes back to PostHog's default.
+  return { enabled: cfg.enabled ?? REVENUE_RESET.enabled, include_invoiceless_charges: cfg.includeInvoicelessCharges ?? REVENUE_RESET.includeInvoicelessCharges };
+}
+
+/**
+ * Brings PostHog from `olds` (what it holds, as inputs) to `news`, in the order that lets one update do it all:
+ * the source PATCH, refresh_schemas (so a table it discovers can be declared in the same update), tables, revenue
+ * config, reload. Create runs it too after its POST, for what the POST cannot carry. If a step fails after a
+ * write, the state records what PostHog then holds and the hooks not yet run (PartialFailureError): the next
+ * `up` sees the rest in its diff and finishes it, also after a refresh.
+ */
+async function converge(ctx: OperationContext, id: string, olds: ExternalDataSourceOutputs, news: ExternalDataSourceInputs, hooks: Hook[], step0: { what: string; created: boolean }): Promise<ExternalDataSourceOutputs> {
+  const { what, created } = step0;
+  // After a create the object exists whatever fails next: it is recorded, never orphaned.
+  let wrote = created;
+  let step = "update";
+  let jobInputsApplied = false;
+  let left = [...hooks];
+  const markWrote = () => (wrote = true);
+  try {
+    const body = sourcePatch(olds, news);
+    if (Object.keys(body).length > 0) {
+      step = "source update";
+      await ctx.client.externalDataSources.update(id, body);
+      markWrote();
+      jobInputsApplied = true;
+    }
+    if (left.includes("refresh_schemas")) {
+      step = "hook refresh_schemas";
+      ctx.progress("re-discovering tables (refresh_schemas)");
+      await ctx.client.externalDataSources.refreshSchemas(id);
+      markWrote();
+      left = left.filter((h) => h !== "refresh_schemas");
+    }
+    if (!keyedSetEquals("name")(olds.schemas, news.schemas)) {
+      step = "table update";
+      await applySchemaChanges(ctx, id, olds, news, markWrote);
+    }
+    if (!deepEqual(olds.revenueAnalyticsConfig ?? {}, news.revenueAnalyticsConfig ?? {})) {
+      step = "revenue analytics config";
+      await ctx.client.externalDataSources.updateRevenueAnalyticsConfig(id, revenueBody(news));
+      markWrote();
+    }
+    let reloaded = false;
+    if (left.includes("reload")) {
+      step = "hook reload";
+      ctx.progress("starting a sync (reload)");
+      await ctx.client.externalDataSources.reload(id);
+      markWrote();
+      left = [];
+      reloaded = true;
+    }
+    const source = reloaded || created ? await waitForSync(ctx, id, news) : await ctx.client.externalDataSources.retrieve(id);
+    return toOutputs(reportedSourceInputs(news, source), source);
+  } catch (err) {
+    if (!wrote) throw err;
+    // Secrets PostHog never returns are the new ones only if the PATCH that carried them went through.
+    const declared = { ...news, jobInputs: jobInputsApplied ? news.jobInputs : olds.jobInputs };
+    const current = await ctx.client.externalDataSources.retrieve(id).catch(() => undefined);
+    const properties = current ? toOutputs(reportedSourceInputs(declared, current), current, left) : { ...olds, pendingHooks: left.length > 0 ? left : undefined };
+    const finish = step.startsWith("hook ") ? "retries it" : "finishes it";
+    throw new PartialFailureError(`${what}, ${step} failed: ${(err as Error).message}; the next \`pulumi up\` ${finish}`, id, properties);
+  }
 }
 
 /** Polls until the source leaves Running, saying what it waits for; a timeout is a warning, not a failure. */
@@ -259,10 +417,25 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     properties: ["sourceType", "prefix", "description", "jobInputs", "schemas", "revenueAnalyticsConfig", "refreshSchemas", "reload", "reloadTrigger", "waitForSync", "projectId", "host"],
     // sourceType is read-only and PostHog silently ignores prefix changes on PATCH (facts.md): both need a new source.
     replaceOn: ["sourceType", "prefix", "projectId", "host"],
+    equals: { schemas: keyedSetEquals("name") },
   },
-  localProperties: ["refreshSchemas", "reload", "adoptId", "waitForSync"],
+  localProperties: LOCAL_PROPERTIES,
+  pendingWork: (state) => state.pendingHooks ?? [],
+  checkTransition: (olds, news) => {
+    if (olds.sourceType !== news.sourceType || !olds.jobInputs || !news.jobInputs) return [];
+    return Object.keys(olds.jobInputs)
+      .filter((key) => !(key in news.jobInputs))
+      .flatMap((key): CheckFailure[] => {
+        const reset = jobInputReset(news.sourceType, key);
+        return reset.ok ? [] : [{ property: "jobInputs", reason: reset.reason }];
+      });
+  },
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
-  warnings: (inputs) => (SOURCE_TYPES[inputs.sourceType] ? [] : [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`]),
+  warnings: (inputs) => {
+    if (!SOURCE_TYPES[inputs.sourceType]) return [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`];
+    const unknown = unknownJobInputKeys(inputs.sourceType, inputs.jobInputs);
+    return unknown.length > 0 ? [`jobInputs.${unknown.join(", jobInputs.")}: not in PostHog's ${inputs.sourceType} definition known to this provider; sent as given`] : [];
+  },
   adoptId: (inputs) => inputs.adoptId,
   // A replacement within the same project and (type, prefix) would clash with the old source: delete it first.
   deleteBeforeReplace: (olds, news) => olds.sourceType === news.sourceType && (olds.prefix ?? "") === (news.prefix ?? "") && olds.projectId === news.projectId,
@@ -279,13 +452,16 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
       if (!found) throw err;
       id = found.id;
     }
+    let created: ExternalDataSourceOutputs;
     try {
-      if (inputs.revenueAnalyticsConfig) await ctx.client.externalDataSources.updateRevenueAnalyticsConfig(id, revenueBody(inputs));
-      return { id, outputs: toOutputs(inputs, await waitForSync(ctx, id, inputs)) };
+      const source = await ctx.client.externalDataSources.retrieve(id);
+      created = toOutputs(reportedSourceInputs(inputs, source), source);
     } catch (err) {
       // The source exists: record it rather than orphan it; the next `up` finishes the job.
-      throw new PartialFailureError(`source ${id} created, but a follow-up step failed: ${(err as Error).message}`, id, { ...inputs, sourceId: id, schemaStatus: [] });
+      throw new PartialFailureError(`source ${id} created, but reading it back failed: ${(err as Error).message}`, id, { ...inputs, sourceId: id, schemaStatus: [] });
     }
+    // What the POST cannot carry (table frequencies, revenue analytics) goes through the same path as an update.
+    return { id, outputs: await converge(ctx, id, created, inputs, [], { what: `source ${id} created`, created: true }) };
   },
 
   async adopt(ctx, adoptId, inputs) {
@@ -294,7 +470,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
     const differences: string[] = [];
     if (source.source_type !== inputs.sourceType) differences.push(`sourceType: PostHog has ${source.source_type}, declared ${inputs.sourceType}`);
     if ((source.prefix ?? "") !== (inputs.prefix ?? "")) differences.push(`prefix: PostHog has "${source.prefix ?? ""}", declared "${inputs.prefix ?? ""}"`);
-    const reported = reportedInputs(inputs, source);
+    const reported = reportedSourceInputs(inputs, source);
     for (const key of changedJobInputKeys(inputs.jobInputs, reported.jobInputs)) differences.push(`jobInputs.${key}: differs from PostHog's value`);
     if (differences.length > 0) throw new AdoptionMismatchError(ctx.label, id, differences);
     return { id: source.id, outputs: toOutputs(inputs, source) };
@@ -303,57 +479,21 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   async read(ctx, id, state) {
     const source = await unlessGone(ctx.client.externalDataSources.retrieve(id));
     if (!source) return undefined;
-    const inputs = reportedInputs(state, source);
+    const inputs = reportedSourceInputs(state, source);
     return { inputs, outputs: toOutputs(inputs, source, state.pendingHooks) };
   },
 
   async update(ctx, id, olds, news, changes) {
-    const changed = new Set(changes.map((c) => c.property));
-    const jobKeys = changed.has("jobInputs") ? changedJobInputKeys(olds.jobInputs, news.jobInputs) : [];
-    const connectionChanged = jobKeys.length > 0;
-    const body: { description?: string; job_inputs?: Record<string, unknown> } = {};
-    if (changed.has("description")) body.description = news.description ?? "";
-    if (connectionChanged) {
-      // Only what changed: PostHog merges job_inputs into the stored config and keeps secrets not sent. When the
-      // connection target moves, PostHog wants the credentials again, so the secrets go along.
-      const retarget = jobKeys.some((k) => CONNECTION_TARGET_KEYS.includes(k));
-      const keys = retarget ? [...new Set([...jobKeys, ...jobInputSecretPaths(news.sourceType, news.jobInputs).map((p) => p[0]!)])] : jobKeys;
-      body.job_inputs = Object.fromEntries(keys.filter((k) => k in news.jobInputs).map((k) => [k, news.jobInputs[k]]));
-    }
-    let source: ApiSource | undefined;
-    if (Object.keys(body).length > 0) source = await ctx.client.externalDataSources.update(id, body);
-    if (changed.has("schemas")) await applySchemaChanges(ctx, id, olds, news);
-    if (changed.has("revenueAnalyticsConfig") && news.revenueAnalyticsConfig) {
-      source = await ctx.client.externalDataSources.updateRevenueAnalyticsConfig(id, revenueBody(news));
-    }
-    const remoteChanged = [...changed].some((p) => !["refreshSchemas", "reload", "reloadTrigger"].includes(p));
+    const connectionChanged = changedJobInputKeys(olds.jobInputs, news.jobInputs).length > 0;
+    const remoteChanged = changes.some((c) => !LOCAL_PROPERTIES.includes(c.property));
     const hooks = hooksFor(olds, news, connectionChanged, remoteChanged);
-    for (const [index, hook] of hooks.entries()) {
-      try {
-        ctx.progress(hook === "reload" ? "starting a sync (reload)" : "re-discovering tables (refresh_schemas)");
-        if (hook === "reload") await ctx.client.externalDataSources.reload(id);
-        else await ctx.client.externalDataSources.refreshSchemas(id);
-      } catch (err) {
-        const current = await ctx.client.externalDataSources.retrieve(id).catch(() => source);
-        const properties = current ? toOutputs(news, current, hooks.slice(index)) : { ...olds, ...news, pendingHooks: hooks.slice(index) };
-        throw new PartialFailureError(`update applied, hook ${hook} failed: ${(err as Error).message}; the next \`pulumi up\` retries it`, id, properties);
-      }
-    }
-    return toOutputs(news, hooks.includes("reload") ? await waitForSync(ctx, id, news) : await ctx.client.externalDataSources.retrieve(id));
+    return converge(ctx, id, olds, news, hooks, { what: "update applied", created: false });
   },
 
   async delete(ctx, id) {
     await ctx.client.externalDataSources.delete(id);
   },
 };
-
-function revenueBody(inputs: ExternalDataSourceInputs) {
-  const cfg = inputs.revenueAnalyticsConfig ?? {};
-  return {
-    ...(cfg.enabled !== undefined ? { enabled: cfg.enabled } : {}),
-    ...(cfg.includeInvoicelessCharges !== undefined ? { include_invoiceless_charges: cfg.includeInvoicelessCharges } : {}),
-  };
-}
 
 export interface ExternalDataSourceArgs {
   sourceType: pulumi.Input<string>;

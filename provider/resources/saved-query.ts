@@ -6,7 +6,9 @@ import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
 import { findAfterAmbiguousCreate } from "../resource/reconcile";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
-import { AdoptionMismatchError, ResourceOperationError } from "../resource/errors";
+import { AdoptionMismatchError, PartialFailureError, ResourceOperationError } from "../resource/errors";
+import { compact } from "../resource/values";
+import { reportedScalar } from "./field-rules";
 import { providerOf, registrationProps, TYPE_MODULE } from "../resource/program-side";
 import { findPlaceholder, normalizeHogQL } from "./saved-query/hogql";
 
@@ -19,6 +21,7 @@ export const SYNC_FREQUENCIES = ["never", "1min", "5min", "15min", "30min", "1ho
 export const savedQueryInputsSchema = z.object({
   name: z
     .string()
+    .trim()
     .max(128, "must be at most 128 characters")
     .regex(/^[A-Za-z_$][A-Za-z0-9_.$]*$/, "must start with a letter, '_' or '$' and contain only letters, numbers, '_', '.' or '$'")
     .refine((n) => !BUILT_IN_TABLES.includes(n.toLowerCase()), "must not be one of PostHog's table names")
@@ -71,17 +74,62 @@ function toOutputs(inputs: SavedQueryInputs, view: ApiView): SavedQueryOutputs {
   };
 }
 
-/** The inputs as PostHog reports them; fields PostHog does not hold (hooks, overrides) stay as declared. */
-function reportedInputs(declared: SavedQueryInputs, view: ApiView): SavedQueryInputs {
+// What PostHog's materialize action sets, and what a non-materialized view's schedule reads as when "off".
+const frequencyReset = (materialized: boolean) => (materialized ? "24hour" : "never");
+
+/**
+ * The inputs as PostHog reports them: name, query (the declared text kept when it differs only in formatting:
+ * PostHog reprints queries on write), materialization and schedule, a value meaning "not set" read as absent unless
+ * declared so. Settings PostHog does not hold (overrides, adoption) stay as declared. Refresh records this, and so
+ * do create and update after writing: the state holds what PostHog holds, also after a partial failure.
+ */
+export function reportedViewInputs(declared: SavedQueryInputs, view: ApiView): SavedQueryInputs {
   const query = view.query?.query;
-  return {
+  const materialized = view.is_materialized ?? false;
+  return compact({
     ...declared,
     name: view.name,
-    // Keep the declared text when it differs only in formatting: PostHog reprints queries on write.
     query: query === undefined || normalizeHogQL(query) === normalizeHogQL(declared.query) ? declared.query : query,
-    ...(declared.syncFrequency !== undefined && view.sync_frequency ? { syncFrequency: view.sync_frequency as SavedQueryInputs["syncFrequency"] } : {}),
-    ...(declared.materialized !== undefined && view.is_materialized != null ? { materialized: view.is_materialized } : {}),
-  };
+    materialized: reportedScalar(declared.materialized, materialized, false),
+    syncFrequency: reportedScalar(declared.syncFrequency, view.sync_frequency, frequencyReset(materialized)) as SavedQueryInputs["syncFrequency"],
+  });
+}
+
+/**
+ * Materialization and schedule, from `olds` (what PostHog holds, as inputs) to `news`. Materializing sets PostHog's
+ * schedule to 24 hours, so the declared frequency is sent after it; removing a declaration sends the reset.
+ */
+async function applyMaterialization(ctx: OperationContext, id: string, olds: SavedQueryInputs, news: SavedQueryInputs, wrote: () => void): Promise<void> {
+  const was = olds.materialized ?? false;
+  const now = news.materialized ?? false;
+  let current = olds.syncFrequency;
+  if (was !== now) {
+    ctx.progress(now ? "materializing" : "reverting materialization");
+    if (now) await ctx.client.savedQueries.materialize(id);
+    else await ctx.client.savedQueries.revertMaterialization(id);
+    wrote();
+    current = undefined;
+  }
+  const target = news.syncFrequency ?? (current !== undefined ? frequencyReset(now) : undefined);
+  if (target !== undefined && target !== (current ?? frequencyReset(now))) {
+    await ctx.client.savedQueries.update(id, { sync_frequency: target });
+    wrote();
+  }
+}
+
+/** Runs the follow-ups of a write; a failure after something was written records what PostHog then holds. */
+async function finish(ctx: OperationContext, id: string, olds: SavedQueryInputs, news: SavedQueryInputs, wroteBefore: boolean, what: string): Promise<SavedQueryOutputs> {
+  let wrote = wroteBefore;
+  try {
+    await applyMaterialization(ctx, id, olds, news, () => (wrote = true));
+    const view = await ctx.client.savedQueries.retrieve(id);
+    return toOutputs(reportedViewInputs(news, view), view);
+  } catch (err) {
+    if (!wrote) throw err;
+    const current = await ctx.client.savedQueries.retrieve(id).catch(() => undefined);
+    const properties = current ? toOutputs(reportedViewInputs(news, current), current) : { ...olds, viewId: id };
+    throw new PartialFailureError(`${what}, but a follow-up step failed: ${(err as Error).message}; the next \`pulumi up\` finishes it`, id, { ...properties });
+  }
 }
 
 async function findByName(ctx: OperationContext, name: string): Promise<ApiView | undefined> {
@@ -89,17 +137,6 @@ async function findByName(ctx: OperationContext, name: string): Promise<ApiView 
     if (item.name === name) return ctx.client.savedQueries.retrieve(item.id);
   }
   return undefined;
-}
-
-async function applyMaterialization(ctx: OperationContext, id: string, inputs: SavedQueryInputs, before?: SavedQueryInputs): Promise<void> {
-  if (inputs.materialized !== undefined && inputs.materialized !== before?.materialized) {
-    ctx.progress(inputs.materialized ? "materializing" : "reverting materialization");
-    if (inputs.materialized) await ctx.client.savedQueries.materialize(id);
-    else await ctx.client.savedQueries.revertMaterialization(id);
-  }
-  if (inputs.syncFrequency !== undefined && inputs.syncFrequency !== before?.syncFrequency) {
-    await ctx.client.savedQueries.update(id, { sync_frequency: inputs.syncFrequency });
-  }
 }
 
 export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQueryOutputs> = {
@@ -136,9 +173,8 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
       }
       view = existing;
     }
-    await applyMaterialization(ctx, view.id, inputs);
-    if (inputs.materialized !== undefined || inputs.syncFrequency !== undefined) view = await ctx.client.savedQueries.retrieve(view.id);
-    return { id: view.id, outputs: toOutputs(inputs, view) };
+    // The view exists from here on: whatever fails next, it is recorded, never orphaned.
+    return { id: view.id, outputs: await finish(ctx, view.id, reportedViewInputs(inputs, view), inputs, true, `view ${view.id} created`) };
   },
 
   async adopt(ctx, adoptId, inputs) {
@@ -155,7 +191,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
     const view = await unlessGone(ctx.client.savedQueries.retrieve(id));
     if (!view) return undefined;
     if (view.deleted) return undefined;
-    const inputs = reportedInputs(state, view);
+    const inputs = reportedViewInputs(state, view);
     return { inputs, outputs: toOutputs(inputs, view) };
   },
 
@@ -194,12 +230,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
         }
       }
     }
-    if (changed.has("materialized") || changed.has("syncFrequency")) {
-      await applyMaterialization(ctx, id, news, olds);
-      view = undefined;
-    }
-    view ??= await ctx.client.savedQueries.retrieve(id);
-    return toOutputs(news, view);
+    return finish(ctx, id, olds, news, view !== undefined, "update applied");
   },
 
   async delete(ctx, id) {

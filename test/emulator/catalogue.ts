@@ -1,11 +1,44 @@
-/** Per source type: PostHog's secret config fields (its wizard marks them) and the tables discovery finds. */
-export const SOURCE_CATALOGUE: Record<string, { secret: string[][]; known: string[]; tables: string[] }> = {
-  Stripe: { secret: [["auth_method", "stripe_secret_key"], ["stripe_secret_key"]], known: ["stripe_account_id", "auth_method", "stripe_secret_key"], tables: ["Account", "BalanceTransaction", "Charge", "Customer", "Invoice", "Price", "Product", "Subscription"] },
-  Postgres: { secret: [["password"], ["ssh_tunnel", "auth", "password"], ["ssh_tunnel", "auth", "private_key"], ["ssh_tunnel", "auth", "passphrase"]], known: ["host", "port", "database", "user", "password", "schema", "ssh_tunnel", "connection_string"], tables: ["orders", "users"] },
-  MySQL: { secret: [["password"]], known: ["host", "port", "database", "user", "password", "schema", "ssh_tunnel"], tables: ["orders", "users"] },
-  Hubspot: { secret: [], known: ["hubspot_integration_id"], tables: ["contacts", "companies", "deals"] },
-  Zendesk: { secret: [["api_key"]], known: ["subdomain", "api_key", "email_address"], tables: ["tickets", "users"] },
+import { SOURCE_CATALOGUE as DEFINITIONS, SSH_TUNNEL_FIELDS, type CatalogueField, type SourceDefinition } from "../../provider/resources/external-data-source/catalogue";
+
+/*
+ * The emulator serves PostHog's source definitions (the same catalogue the provider validates with: it is PostHog's
+ * data, transcribed once) from `wizard`, and like PostHog removes what its definitions mark secret, and every key they
+ * do not define, from reads. The tables each type's discovery finds are the emulator's own choice.
+ */
+const TABLES: Record<string, string[]> = {
+  Stripe: ["Account", "BalanceTransaction", "Charge", "Customer", "Invoice", "Price", "Product", "Subscription"],
+  Postgres: ["orders", "users"],
+  MySQL: ["orders", "users"],
+  MSSQL: ["orders", "users"],
+  Snowflake: ["ORDERS", "USERS"],
+  BigQuery: ["orders", "users"],
+  Hubspot: ["contacts", "companies", "deals"],
+  Salesforce: ["Account", "Contact", "Opportunity"],
+  Zendesk: ["tickets", "users"],
 };
+
+/** Secret paths as PostHog's read serializer finds them: secret-flagged and password fields, file uploads, SSH credentials. */
+function secretPaths(fields: CatalogueField[], prefix: string[] = []): string[][] {
+  return fields.flatMap((f): string[][] => {
+    const path = [...prefix, f.name];
+    if (f.type === "select") return f.options.flatMap((o) => secretPaths(o.fields ?? [], path));
+    if (f.type === "switch-group") return secretPaths(f.fields, path);
+    if (f.type === "ssh-tunnel") return secretPaths(SSH_TUNNEL_FIELDS, path);
+    if (f.type === "oauth") return [];
+    return f.type === "file-upload" || f.type === "password" || f.secret ? [path] : [];
+  });
+}
+
+export interface CatalogueEntry {
+  definition: SourceDefinition;
+  secret: string[][];
+  known: string[];
+  tables: string[];
+}
+
+export const SOURCE_CATALOGUE: Record<string, CatalogueEntry> = Object.fromEntries(
+  Object.entries(DEFINITIONS).map(([type, definition]) => [type, { definition, secret: secretPaths(definition.fields), known: definition.fields.map((f) => f.name), tables: TABLES[type] ?? ["items"] }]),
+);
 
 /** Credential values the emulator treats as wrong, so tests can exercise PostHog's live credential check. */
 export function credentialProblem(jobInputs: Record<string, unknown>): string | undefined {

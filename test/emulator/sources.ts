@@ -60,7 +60,7 @@ function redact(type: string, jobInputs: Record<string, unknown>): Record<string
   for (const path of cat.secret) {
     let cur: Record<string, unknown> | undefined = copy;
     for (const k of path.slice(0, -1)) cur = (cur?.[k] as Record<string, unknown> | undefined) ?? undefined;
-    if (cur) delete cur[path.at(-1)!];
+    if (cur && typeof cur === "object") delete cur[path.at(-1)!];
   }
   return copy;
 }
@@ -171,7 +171,9 @@ export function patchSource(ctx: Ctx, id: string, body: Record<string, unknown>)
     const merged: Record<string, unknown> = { ...s.job_inputs };
     for (const [k, v] of Object.entries(incoming)) {
       const old = merged[k];
-      const sameSelection = old && v && typeof old === "object" && typeof v === "object" && (old as { selection?: unknown }).selection === (v as { selection?: unknown }).selection;
+      // Only auth containers (keyed by `selection`) are deep-merged; any other value, e.g. ssh_tunnel, is replaced.
+      const selectionOf = (x: unknown) => (x && typeof x === "object" ? (x as { selection?: unknown }).selection : undefined);
+      const sameSelection = selectionOf(old) !== undefined && selectionOf(old) === selectionOf(v);
       merged[k] = sameSelection ? { ...(old as object), ...(v as object) } : v;
     }
     const problem = credentialProblem(merged);
@@ -230,14 +232,9 @@ export function sourceById(ctx: Ctx, id: string) {
   return sourceView(ctx, live(ctx, id));
 }
 
-/** Each type's config fields as PostHog's wizard lists them; `secret` marks what read never returns. */
+/** Each type's config definition as PostHog's wizard serves it: fields with type, required and secret flags. */
 export function wizard() {
-  return Object.fromEntries(
-    Object.entries(SOURCE_CATALOGUE).map(([type, cat]) => [
-      type,
-      { name: type, fields: cat.known.map((name) => ({ name, type: cat.secret.some((p) => p[0] === name && p.length === 1) ? "password" : "text", required: false, secret: cat.secret.some((p) => p[0] === name) })) },
-    ]),
-  );
+  return Object.fromEntries(Object.entries(SOURCE_CATALOGUE).map(([type, cat]) => [type, structuredClone(cat.definition)]));
 }
 
 export function databaseSchema(body: Record<string, unknown>) {
