@@ -51,7 +51,7 @@ describe("live tests without source credentials", () => {
     const result = await run(process.execPath, [path.join(REPO_ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "test/external-data-source.e2e.test.ts"], env);
     expect(result.code).toBe(0);
     expect(result.stdout + result.stderr).toContain("[live] skipped ExternalDataSource under the real engine: set POSTHOG_TEST_STRIPE_SECRET_KEY");
-    expect(result.stdout).toMatch(/0 passed, 0 failed, 8 skipped/);
+    expect(result.stdout).toMatch(/0 passed, 0 failed, [1-9]\d* skipped/);
   }, 120_000);
 });
 
