@@ -1,6 +1,6 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { PostHogClient } from "../provider/client";
-import { COMMON_HELP, COMMON_OPTIONS, parseCommand, type CommandSpec } from "./options";
+import { applyConnectionFlags, COMMON_HELP, COMMON_OPTIONS, parseCommand, type CommandSpec } from "./options";
 import { emitReport } from "./output";
 import type { Progress } from "./progress";
 import { driftFromRefresh, driftReport, managedIds } from "./report/drift-report";
@@ -37,6 +37,7 @@ async function unmanagedObjects(client: PostHogClient, managed: Set<string>): Pr
 
 export async function runDrift(argv: string[], progress: Progress): Promise<number> {
   const flags = parseCommand(driftSpec, argv);
+  applyConnectionFlags(flags);
   const stack = await openStack({ cwd: flags.cwd, stack: flags.stack });
   progress.step(`reading every resource of stack ${stack.name} from PostHog (${flags["update-state"] ? "updating" : "not touching"} the state)`);
   const events: EngineEvent[] = [];

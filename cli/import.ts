@@ -4,12 +4,13 @@ import path from "node:path";
 import { PostHogClient } from "../provider/client";
 import { resolveConnection, type ConfigSource } from "../provider/config";
 import { generateProgram } from "./import/generate";
-import { parseCommand, UsageError, type CommandSpec } from "./options";
+import { applyConnectionFlags, INSECURE_HTTP_HELP, parseCommand, UsageError, type CommandSpec } from "./options";
 import type { Progress } from "./progress";
 
 const options = {
   project: { type: "string" },
   host: { type: "string" },
+  "allow-insecure-http": { type: "boolean", default: false },
   out: { type: "string", default: "." },
   file: { type: "string", default: "index.ts" },
   cwd: { type: "string", default: "." },
@@ -27,6 +28,7 @@ export const importSpec = {
   help: {
     project: "PostHog project id (default: posthog:projectId of --stack, then POSTHOG_PROJECT_ID)",
     host: "PostHog host (default: posthog:host of --stack, then POSTHOG_HOST, then https://us.posthog.com)",
+    "allow-insecure-http": INSECURE_HTTP_HELP,
     out: "folder to write the program into (default: .); a Pulumi.yaml is added if missing",
     file: "program file name (default: index.ts)",
     cwd: "Pulumi project whose stack config to read the connection from, with --stack",
@@ -47,6 +49,7 @@ const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 export async function runImport(argv: string[], progress: Progress): Promise<number> {
   const flags = parseCommand(importSpec, argv);
+  applyConnectionFlags(flags);
   const connection = resolveConnection(await stackConfig(flags.cwd, flags.stack), process.env, { projectId: flags.project, host: flags.host });
   const target = path.resolve(flags.out, flags.file);
   if (existsSync(target) && !flags.force) throw new UsageError(`${target} exists: pass --force to overwrite it`);

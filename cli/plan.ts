@@ -1,5 +1,5 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { COMMON_HELP, COMMON_OPTIONS, parseCommand, type CommandSpec } from "./options";
+import { applyConnectionFlags, COMMON_HELP, COMMON_OPTIONS, parseCommand, type CommandSpec } from "./options";
 import { emitReport } from "./output";
 import type { Progress } from "./progress";
 import { planMarkdown, planSummaryLine } from "./report/markdown";
@@ -18,6 +18,7 @@ export const planSpec = {
 /** Exit code 0 when the preview ran (whatever it found), 1 on an error. */
 export async function runPlan(argv: string[], progress: Progress): Promise<number> {
   const flags = parseCommand(planSpec, argv);
+  applyConnectionFlags(flags);
   const stack = await openStack({ cwd: flags.cwd, stack: flags.stack });
   progress.step(`previewing stack ${stack.name} (runs the program; reads nothing from PostHog)`);
   const events: EngineEvent[] = [];

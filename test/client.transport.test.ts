@@ -107,7 +107,7 @@ describe("client transport", () => {
     const c = client();
     const auth = await c.externalDataSources.retrieve("f").catch((e: unknown) => e);
     expect(auth).toBeInstanceOf(AuthenticationError);
-    expect((auth as Error).message).toBe(`GET ${SRC}f/ → 401 authentication_error: Invalid personal API key.`);
+    expect((auth as Error).message).toMatch(new RegExp(`^GET ${SRC}f/ → 401 authentication_error: Invalid personal API key\\. Fix: `));
     expect((auth as Error).message).not.toContain("phx_transport_key");
     await expect(c.externalDataSources.create({ source_type: "Stripe", payload: {} })).rejects.toThrow(/400: Another source of this type already uses the prefix 'x'/);
     const bad = await c.savedQueries.materialize("g").catch((e: unknown) => e);

@@ -34,7 +34,8 @@ describe("ExternalDataSource check", () => {
 
   it("names the path inside jobInputs that is wrong", async () => {
     const f = await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, port: "not-a-port", password: "" } });
-    expect(f.every((x) => x.property === "jobInputs")).toBe(true);
+    // Named in the reason, not as the failing property: the engine would print the whole value, secrets included.
+    expect(f.every((x) => x.property === "")).toBe(true);
     expect(f.map((x) => x.reason).join("\n")).toMatch(/jobInputs\.port/);
     expect(f.map((x) => x.reason).join("\n")).toMatch(/jobInputs\.password: password must not be empty/);
   });
@@ -50,7 +51,8 @@ describe("ExternalDataSource check", () => {
     warnings.length = 0;
     expect(await failures({ sourceType: "Vitally", jobInputs: { secret_token: "x" } })).toEqual([]);
     expect(warnings.join()).toMatch(/not validated/);
-    expect(jobInputSecretPaths("Vitally", { secret_token: "x", region: "EU" })).toEqual([["secret_token"]]);
+    // Not in the catalogue: nothing says which fields are credentials, so all of them are secret (no name guess).
+    expect(jobInputSecretPaths("Vitally", { secret_token: "x", region: "EU" })).toEqual([["secret_token"], ["region"]]);
   });
 
   it("accepts PostHog's own fields (MySQL using_ssl, Postgres connection_string) and warns about unknown ones", async () => {
@@ -59,7 +61,8 @@ describe("ExternalDataSource check", () => {
     expect(await failures(mysql)).toEqual([]);
     expect(await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, connection_string: "postgresql://u:p@h/d" } })).toEqual([]);
     expect(warnings).toEqual([]);
-    expect(await failures({ ...mysql, jobInputs: { ...mysql.jobInputs, using_ssl: "maybe" } })).toMatchObject([{ property: "jobInputs" }]);
+    // No property name for jobInputs failures: the engine would print the whole value, secrets included.
+    expect(await failures({ ...mysql, jobInputs: { ...mysql.jobInputs, using_ssl: "maybe" } })).toMatchObject([{ property: "", reason: expect.stringMatching(/^jobInputs\.using_ssl: /) }]);
     const { using_ssl: _ssl, ...defaultSsl } = mysql.jobInputs;
     expect(await failures({ ...mysql, jobInputs: defaultSsl })).toEqual([]);
     expect(await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, sslmode: "require" } })).toEqual([]);
@@ -76,7 +79,7 @@ describe("ExternalDataSource check", () => {
     await fc.assert(
       fc.asyncProperty(fc.record({ host: fc.oneof(fc.integer(), fc.constant("")), port: fc.oneof(fc.string({ minLength: 6 }), fc.integer({ min: 70000 })) }), async (bad) => {
         const f = await failures({ ...postgres, jobInputs: { ...postgres.jobInputs, ...bad } });
-        return f.length > 0 && f.every((x) => x.property === "jobInputs" && x.reason.startsWith("jobInputs."));
+        return f.length > 0 && f.every((x) => x.property === "" && x.reason.startsWith("jobInputs."));
       }),
       { numRuns: 200 },
     );

@@ -79,10 +79,10 @@ describe("resolveConnection", () => {
   const config = (values: Record<string, string>) => ({ get: (key: string) => values[key] });
 
   it("prefers resource overrides, then stack config, then the environment", () => {
-    const env = { POSTHOG_HOST: "http://env.example", POSTHOG_PERSONAL_API_KEY: "phx_env", POSTHOG_PROJECT_ID: "7" };
-    expect(resolveConnection(undefined, env)).toEqual({ host: "http://env.example", apiKey: "phx_env", projectId: "7" });
-    expect(resolveConnection(config({ "posthog:host": "http://cfg.example/", "posthog:projectId": "8" }), env)).toEqual({
-      host: "http://cfg.example",
+    const env = { POSTHOG_HOST: "https://env.example", POSTHOG_PERSONAL_API_KEY: "phx_env", POSTHOG_PROJECT_ID: "7" };
+    expect(resolveConnection(undefined, env)).toEqual({ host: "https://env.example", apiKey: "phx_env", projectId: "7" });
+    expect(resolveConnection(config({ "posthog:host": "https://cfg.example/", "posthog:projectId": "8" }), env)).toEqual({
+      host: "https://cfg.example",
       apiKey: "phx_env",
       projectId: "8",
     });

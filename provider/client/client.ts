@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ResponseParseError } from "./errors";
 import { paginate } from "./pagination";
+import { SecretScrubber } from "./redact";
 import { DEFAULT_RETRY } from "./retry";
 import * as s from "./schemas";
 import { Transport, type ClientEvent } from "./transport";
@@ -35,8 +36,15 @@ export class PostHogClient {
   private readonly scoped: string;
   private readonly environment: string;
   private readonly project: string;
+  /**
+   * Every secret this client holds (its API key) or is told it sends (`secrets.add`): scrubbed from every error text
+   * it throws, in any spelling PostHog may echo them.
+   */
+  readonly secrets: SecretScrubber;
+  private readonly scrub = (text: string) => this.secrets.scrub(text);
 
   constructor(opts: PostHogClientOptions) {
+    this.secrets = new SecretScrubber(opts.apiKey);
     const pid = encodeURIComponent(String(opts.projectId));
     this.scoped = `/api/${opts.scope ?? "environments"}/${pid}`;
     this.environment = `/api/environments/${pid}`;
@@ -49,6 +57,7 @@ export class PostHogClient {
       retry: { maxRetries: opts.maxRetries ?? DEFAULT_RETRY.maxRetries, baseMs: opts.retryBaseMs ?? DEFAULT_RETRY.baseMs, maxMs: opts.retryMaxMs ?? DEFAULT_RETRY.maxMs },
       userAgent: opts.userAgent ?? "pulumi-posthog-warehouse",
       onEvent: opts.onEvent,
+      errorContext: { scrub: this.scrub, apiKey: opts.apiKey, host: opts.host },
     });
   }
 
@@ -61,8 +70,8 @@ export class PostHogClient {
         method,
         path,
         response.status,
-        response.text.slice(0, 200),
-        parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`),
+        this.scrub(response.text).slice(0, 200),
+        parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${this.scrub(i.message)}`),
       );
     }
     return parsed.data;
@@ -113,7 +122,7 @@ export class PostHogClient {
       const path = `${this.environment}/warehouse_saved_queries/`;
       const response = await this.transport.request("POST", path, body);
       const parsed = s.savedQuerySchema.safeParse(this.transport.parseJson("POST", path, response));
-      if (!parsed.success) throw new ResponseParseError("POST", path, response.status, response.text.slice(0, 200));
+      if (!parsed.success) throw new ResponseParseError("POST", path, response.status, this.scrub(response.text).slice(0, 200));
       return { status: response.status, view: parsed.data };
     },
     retrieve: (id: string) => this.call("GET", this.viewPath(id), s.savedQuerySchema),

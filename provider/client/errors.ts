@@ -1,4 +1,4 @@
-import { redactSecrets } from "./redact";
+import { keyHint, redactSecrets } from "./redact";
 
 /** Base of every error the client throws. */
 export class PostHogError extends Error {
@@ -43,11 +43,17 @@ export class PostHogApiError extends PostHogError {
 export class BadRequestError extends PostHogApiError {
   override name = "BadRequestError";
 }
+/** 401: PostHog does not accept the key (unknown, revoked, another region's, or a project key). */
 export class AuthenticationError extends PostHogApiError {
   override name = "AuthenticationError";
+  /** One line saying how to fix it; part of the message. */
+  fix = "";
 }
+/** 403: the key is valid but may not do this; `missingScope` is the scope PostHog named, when it named one. */
 export class PermissionDeniedError extends PostHogApiError {
   override name = "PermissionDeniedError";
+  missingScope: string | undefined;
+  fix = "";
 }
 export class NotFoundError extends PostHogApiError {
   override name = "NotFoundError";
@@ -91,6 +97,7 @@ export class PostHogTimeoutError extends PostHogConnectionError {
 /** PostHog answered 2xx but the body is not what the API promises (HTML, truncated JSON, wrong shape). */
 export class ResponseParseError extends PostHogError {
   override name = "ResponseParseError";
+  /** `excerpt` must come scrubbed (whole text first, then cut): a malformed body may echo what was sent. */
   constructor(
     readonly method: string,
     readonly path: string,
@@ -104,14 +111,42 @@ export class ResponseParseError extends PostHogError {
   }
 }
 
+/** What error texts may say about the request: who the key is, where it went, and how to scrub what PostHog echoed. */
+export interface ErrorContext {
+  /** Replaces every secret the client holds or sent (SecretScrubber.scrub); credential-shaped text is masked anyway. */
+  scrub?: ((text: string) => string) | undefined;
+  apiKey?: string | undefined;
+  host?: string | undefined;
+}
+
+/** The scopes this package's resources need (`:write` includes `:read`). */
+export const REQUIRED_SCOPES = ["external_data_source:write", "warehouse_view:write"] as const;
+
+/** PostHog's APIScopePermission message: "API key missing required scope 'warehouse_view:write'" (posthog/permissions.py). */
+const MISSING_SCOPE = /missing required scopes?\s*'?([a-z_]+:(?:read|write))'?/i;
+
+const SET_KEY = "`pulumi config set --secret posthog:apiKey <key>`";
+
+function authFix(err: AuthenticationError | PermissionDeniedError, ctx: ErrorContext): string {
+  const key = ctx.apiKey ? ` (${keyHint(ctx.apiKey)})` : "";
+  const where = ctx.host ? ` on ${ctx.host}` : "";
+  if (err instanceof AuthenticationError) {
+    return `Fix: the personal API key${key} is not valid${where}: create one there (Settings → Personal API keys) with scopes ${REQUIRED_SCOPES.join(", ")} and set it with ${SET_KEY}.`;
+  }
+  if (err.missingScope) {
+    return `Fix: the personal API key${key} lacks the scope ${err.missingScope}: create a personal API key with scopes ${[...new Set([err.missingScope, ...REQUIRED_SCOPES])].join(", ")} and set it with ${SET_KEY}.`;
+  }
+  return `Fix: give the personal API key${key} access to this project and the scopes ${REQUIRED_SCOPES.join(", ")} (Settings → Personal API keys), then set it with ${SET_KEY}.`;
+}
+
 /** Reads PostHog's error text from the DRF shape, the `{"message"}` shape or the saved-query actions' `{"error"}` shape. */
-export function parseErrorBody(text: string): ApiErrorBody & { text: string } {
-  const safeText = redactSecrets(text).slice(0, 500);
+export function parseErrorBody(text: string, scrub: (text: string) => string = redactSecrets): ApiErrorBody & { text: string } {
+  const safeText = scrub(text).slice(0, 500);
   try {
     const json: unknown = JSON.parse(text);
     if (json && typeof json === "object" && !Array.isArray(json)) {
       const o = json as Record<string, unknown>;
-      const str = (v: unknown) => (typeof v === "string" ? redactSecrets(v) : undefined);
+      const str = (v: unknown) => (typeof v === "string" ? scrub(v) : undefined);
       return {
         type: str(o.type),
         code: str(o.code),
@@ -126,8 +161,8 @@ export function parseErrorBody(text: string): ApiErrorBody & { text: string } {
   return { text: safeText.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() || "(empty body)" };
 }
 
-export function apiErrorFor(status: number, method: string, path: string, text: string, retryAfterMs?: number): PostHogApiError {
-  const body = parseErrorBody(text);
+export function apiErrorFor(status: number, method: string, path: string, text: string, retryAfterMs?: number, ctx: ErrorContext = {}): PostHogApiError {
+  const body = parseErrorBody(text, ctx.scrub ?? redactSecrets);
   const Class =
     status === 400
       ? BadRequestError
@@ -146,5 +181,10 @@ export function apiErrorFor(status: number, method: string, path: string, text: 
                   : PostHogApiError;
   const err = new Class(status, method, path, body);
   if (err instanceof RateLimitError) err.retryAfterMs = retryAfterMs;
+  if (err instanceof PermissionDeniedError) err.missingScope = MISSING_SCOPE.exec(err.detail)?.[1]?.toLowerCase();
+  if (err instanceof AuthenticationError || err instanceof PermissionDeniedError) {
+    err.fix = authFix(err, ctx);
+    err.message = `${err.message}. ${err.fix}`.replace(/\.\. Fix:/, ". Fix:");
+  }
   return err;
 }

@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors } from "undici";
-import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, ResponseParseError } from "./errors";
+import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, ResponseParseError, type ErrorContext } from "./errors";
 import { backoffMs, DEFAULT_RETRY, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
+import { redactSecrets } from "./redact";
 import { Semaphore } from "./semaphore";
 
 export type ClientEvent =
@@ -15,6 +16,8 @@ export interface TransportOptions {
   retry: RetryOptions;
   userAgent: string;
   onEvent?: ((event: ClientEvent) => void) | undefined;
+  /** Scrubs error texts of the secrets the client holds and sent, and names the key's prefix in 401/403 errors. */
+  errorContext?: ErrorContext | undefined;
 }
 
 export interface RawResponse {
@@ -80,7 +83,7 @@ export class Transport {
         await this.wait(method, path, attempt, delay, `got ${response.status}`, signal);
         continue;
       }
-      throw apiErrorFor(response.status, method, path, response.text, wait);
+      throw apiErrorFor(response.status, method, path, response.text, wait, this.opts.errorContext);
     }
   }
 
@@ -115,8 +118,13 @@ export class Transport {
     try {
       return JSON.parse(response.text);
     } catch {
-      throw new ResponseParseError(method, path, response.status, response.text.slice(0, 200));
+      throw new ResponseParseError(method, path, response.status, this.scrub(response.text).slice(0, 200));
     }
+  }
+
+  /** Scrubbed before it is cut, so no excerpt ends in half a secret. */
+  private scrub(text: string): string {
+    return (this.opts.errorContext?.scrub ?? redactSecrets)(text);
   }
 
   async close(): Promise<void> {

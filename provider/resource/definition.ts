@@ -51,6 +51,15 @@ export interface ResourceDefinition<TInputs extends Record<string, unknown>, TOu
   /** Extra validation that needs more than the schema (e.g. warnings about unvalidated source types). */
   warnings?(inputs: TInputs): string[];
   label(inputs: TInputs): string;
+  /**
+   * The values of the inputs' secret fields (from PostHog's own field definitions). The client scrubs them from every
+   * error text, in any spelling PostHog may echo them.
+   */
+  secretValues?(inputs: TInputs): unknown[];
+  /** Outputs holding PostHog's own free text (a sync's error): scrubbed of the secrets the client holds before the state. */
+  readonly serverText?: readonly string[];
+  /** Properties that can hold secrets: a check failure inside one names only the path, never the value (see check). */
+  readonly secretProperties?: readonly string[];
   deleteBeforeReplace?(olds: TOutputs, news: TInputs): boolean;
   /** Id of an existing object to take over instead of creating one, if the inputs ask for it. */
   adoptId?(inputs: TInputs): string | undefined;

@@ -1,12 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../client";
-import type { ConnectionOverrides } from "../config";
-import { checkInputs } from "./check";
+import { ConfigurationError, type ConnectionOverrides } from "../config";
+import { checkInputs, type CheckFailure } from "./check";
 import type { AnyResourceDefinition, OperationContext } from "./definition";
 import { diffProperties } from "./diff";
 import { diffNote, formatDiffNote } from "./diff-note";
 import { PartialFailureError, ResourceOperationError } from "./errors";
-import { compact } from "./values";
+import { compact, UNKNOWN } from "./values";
 
 const PROVIDER_KEY = "__provider";
 
@@ -16,6 +16,8 @@ export interface LifecycleServices {
   warn(message: string): void;
   /** Machine-readable notes for tools reading the event stream (see diff-note.ts); users see them only with -v. */
   debug?(message: string): void;
+  /** Why the connection these overrides lead to is refused before any request (the http rule), if it is. */
+  connectionProblem?(overrides: ConnectionOverrides): string | undefined;
 }
 
 type Props = Record<string, unknown>;
@@ -23,6 +25,18 @@ type Props = Record<string, unknown>;
 function withoutProvider(props: Props): Props {
   const { [PROVIDER_KEY]: _provider, ...rest } = props;
   return rest;
+}
+
+/**
+ * PostHog's own free text in the outputs (`latestError`) may quote a secret it was sent (a sync error with the
+ * connection string): it must not land in the state as a plain output.
+ */
+function scrubServerText(def: AnyResourceDefinition, outputs: Props, ctx: OperationContext): Props {
+  const secrets = ctx.client.secrets;
+  if (!secrets || !def.serverText) return outputs;
+  const scrubbed = { ...outputs };
+  for (const key of def.serverText) if (typeof scrubbed[key] === "string") scrubbed[key] = secrets.scrubValues(scrubbed[key]);
+  return scrubbed;
 }
 
 function overridesOf(props: Props): ConnectionOverrides {
@@ -35,28 +49,49 @@ function overridesOf(props: Props): ConnectionOverrides {
  * create/read/update/delete delegated to the definition with uniform error wording and partial-failure bookkeeping.
  */
 export function toDynamicProvider(def: AnyResourceDefinition, services: LifecycleServices): pulumi.dynamic.ResourceProvider {
-  const contextFor = (props: Props): OperationContext => services.context(overridesOf(props), def.label(props));
+  /** The operation's context; the client learns the secret values of every version of the props it will send or hold. */
+  const contextFor = (props: Props, ...others: Props[]): OperationContext => {
+    const ctx = services.context(overridesOf(props), def.label(props));
+    for (const p of [props, ...others]) ctx.client.secrets?.add(...(def.secretValues?.(p) ?? []));
+    return ctx;
+  };
 
   async function guarded<T>(ctx: OperationContext, operation: string, provider: unknown, run: () => Promise<T>): Promise<T> {
+    const scrub = (text: string) => ctx.client.secrets?.scrub(text) ?? text;
     try {
       return await run();
     } catch (err) {
       if (err instanceof PartialFailureError) {
         // The host needs `__provider` in the recorded properties, or later steps could not load the provider.
-        throw new PartialFailureError(err.message, err.id, { ...compact(err.properties), [PROVIDER_KEY]: provider }, err.reasons);
+        throw new PartialFailureError(scrub(err.message), err.id, { ...compact(err.properties), [PROVIDER_KEY]: provider }, err.reasons.map(scrub));
       }
-      if (err instanceof ResourceOperationError) throw err;
-      throw new ResourceOperationError(ctx.label, operation, err);
+      if (err instanceof ResourceOperationError) {
+        err.message = scrub(err.message);
+        throw err;
+      }
+      const wrapped = new ResourceOperationError(ctx.label, operation, err);
+      wrapped.message = scrub(wrapped.message);
+      throw wrapped;
     }
   }
 
   return {
     async check(olds: Props, news: Props) {
       const outcome = checkInputs(def.inputs, withoutProvider(news));
-      if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+      // The engine prints a failing property's whole value ("property jobInputs value {map[… password:{&{{…}}}]}"),
+      // secrets in plaintext; for a property that can hold them, the reason alone names the path.
+      const unnamed = (failures: CheckFailure[]) => failures.map((f) => (def.secretProperties?.includes(f.property) ? { property: "", reason: f.reason } : f));
+      if (!outcome.ok) return { inputs: news, failures: unnamed(outcome.failures) };
       const previous = withoutProvider(olds ?? {});
       const transition = Object.keys(previous).length > 0 ? (def.checkTransition?.(previous, outcome.value) ?? []) : [];
-      if (transition.length > 0) return { inputs: news, failures: transition };
+      if (transition.length > 0) return { inputs: news, failures: unnamed(transition) };
+      // The http rule, before any request can carry the API key (a host still unknown in preview is checked at up).
+      if (news.host !== UNKNOWN) {
+        const overrides = overridesOf(news);
+        const problem = services.connectionProblem?.(overrides);
+        if (problem && overrides.host) return { inputs: news, failures: [{ property: "host", reason: problem }] };
+        if (problem) throw new ConfigurationError(`${def.label(outcome.value as Props)}: ${problem}`);
+      }
       for (const warning of def.warnings?.(outcome.value) ?? []) services.warn(`${def.label(outcome.value)}: ${warning}`);
       return { inputs: compact(outcome.value) };
     },
@@ -80,7 +115,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const outcome = await guarded(ctx, adoptId ? `adopting ${adoptId}` : "create", news[PROVIDER_KEY], () =>
         adoptId ? def.adopt(ctx, adoptId, inputs) : def.create(ctx, inputs),
       );
-      return { id: outcome.id, outs: compact(outcome.outputs) };
+      return { id: outcome.id, outs: compact(scrubServerText(def, outcome.outputs, ctx)) };
     },
 
     async read(id: string, props: Props) {
@@ -89,12 +124,12 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
       const outcome = await guarded(ctx, `read of ${id}`, props?.[PROVIDER_KEY], () => def.read(ctx, id, state));
       // An empty id tells the engine the object is gone, so refresh drops it from the state.
       if (!outcome) return { id: "", props: {} };
-      return { id, props: compact(outcome.outputs), inputs: compact(outcome.inputs) };
+      return { id, props: compact(scrubServerText(def, outcome.outputs, ctx)), inputs: compact(outcome.inputs) };
     },
 
     async update(id: string, olds: Props, news: Props) {
       const inputs = withoutProvider(news);
-      const ctx = contextFor(inputs);
+      const ctx = contextFor(inputs, withoutProvider(olds));
       const changes = diffProperties(olds, inputs, def.diff);
       const pending = def.pendingWork?.(withoutProvider(olds)) ?? [];
       if (pending.length === 0 && changes.every((c) => def.localProperties.includes(c.property))) {
@@ -104,7 +139,7 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
         return { outs: compact({ ...kept, ...locals }) };
       }
       const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], () => def.update(ctx, id, withoutProvider(olds), inputs, changes));
-      return { outs: compact(outputs) };
+      return { outs: compact(scrubServerText(def, outputs, ctx)) };
     },
 
     async delete(id: string, props: Props) {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { thinProvider } from "../runtime/thin-provider";
+import { hideFromSdkDebugLog } from "./sdk-debug-log";
 import type { ResourceTypeName } from "../resources/registry";
 
 /** The Pulumi type token module: resources show as `pulumi-nodejs:dynamic/posthog-warehouse:<Type>`. */
@@ -44,18 +45,29 @@ export function registrationProps(args: Record<string, unknown>, outputNames: re
 }
 
 /**
+ * Makes a value a Pulumi secret in the program, before the resource is registered, so neither the engine nor any log
+ * or event stream ever holds it as plaintext (the engine encrypts it in the state and masks it in every display).
+ */
+export function secretInput<T>(value: pulumi.Input<T>): pulumi.Output<pulumi.Unwrap<T>> {
+  hideFromSdkDebugLog(value);
+  return pulumi.secret(value);
+}
+
+/**
  * Marks the values at `paths` (e.g. `["password"]`, `["auth_method", "stripe_secret_key"]`) inside a plain object as
- * Pulumi secrets, so the engine encrypts them in the state and masks them in every display even when the user
- * passed a plain string. An object that is itself an Output is wrapped as a whole: its shape is not known yet.
+ * Pulumi secrets, even when the user passed plain strings. An object that is itself an Output (or Promise) is wrapped
+ * as a whole: its shape is not known yet.
  */
 export function secretizePaths(value: pulumi.Input<Record<string, unknown>> | undefined, paths: ReadonlyArray<readonly string[]>): pulumi.Input<Record<string, unknown>> | undefined {
   if (value === undefined) return undefined;
-  if (pulumi.Output.isInstance(value) || value instanceof Promise) return pulumi.secret(value);
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) return secretInput(value);
+  // Not an object where the path expects one: a malformed secret is still a secret (check reports the shape).
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return secretInput<unknown>(value) as pulumi.Output<Record<string, unknown>>;
   const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const path of paths) {
     const [head, ...rest] = path;
     if (head === undefined || copy[head] === undefined) continue;
-    if (rest.length === 0) copy[head] = pulumi.secret(copy[head] as pulumi.Input<unknown>);
+    if (rest.length === 0) copy[head] = secretInput(copy[head] as pulumi.Input<unknown>);
     else copy[head] = secretizePaths(copy[head] as pulumi.Input<Record<string, unknown>>, [rest]);
   }
   return copy;

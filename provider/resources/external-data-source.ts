@@ -1,23 +1,24 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
+import { hostOverrideSchema } from "../config";
 import { PostHogConnectionError, type ExternalDataSource as ApiSource, type SchemaRow, type UpdateSchemaRowBody } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
 import { findAfterAmbiguousCreate } from "../resource/reconcile";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { AdoptionMismatchError, PartialFailureError } from "../resource/errors";
-import { providerOf, registrationProps, secretizePaths, TYPE_MODULE } from "../resource/program-side";
+import { providerOf, registrationProps, secretInput, secretizePaths, TYPE_MODULE } from "../resource/program-side";
 import { keyedSetEquals } from "../resource/diff";
 import type { CheckFailure } from "../resource/check";
-import { compact, deepEqual } from "../resource/values";
-import { jobInputReset, jobInputSecretPaths, KNOWN_SOURCE_TYPES, reportedJobInputs, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
+import { compact, deepEqual, getPath } from "../resource/values";
+import { isCatalogued, jobInputReset, jobInputSecretPaths, KNOWN_SOURCE_TYPES, reportedJobInputs, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
 import { reportedScalar, trimStrings } from "./field-rules";
 
 export { jobInputSecretPaths } from "./external-data-source/job-inputs";
 
 // PostHog's source_type choices (facts.md lists these and more); the typed ones are validated field by field.
-const POSTHOG_SOURCE_TYPES = [
+export const POSTHOG_SOURCE_TYPES = [
   ...KNOWN_SOURCE_TYPES,
   "Vitally", "Chargebee", "Ashby", "GoogleAds", "GoogleSheets", "MetaAds", "LinkedinAds", "RedditAds", "TikTokAds", "Klaviyo",
   "Mailchimp", "Braze", "Mailjet", "Redshift", "MongoDB", "Polar", "RevenueCat", "Shopify", "TemporalIO", "DoIt",
@@ -75,7 +76,7 @@ export const externalDataSourceInputsSchema = z
       .describe("After create or a reload, wait until the sync leaves Running."),
     adoptId: adoptIdSchema,
     projectId: z.string().regex(/^\d+$/, "must be a numeric project id").optional().describe("Project override (default: posthog:projectId)."),
-    host: z.url().optional().describe("Host override (default: posthog:host)."),
+    host: hostOverrideSchema.optional().describe("Host override (default: posthog:host); plain http:// only for loopback hosts unless posthog:allowInsecureHttp."),
   })
   // Unknown keys are refused, not dropped: a misspelt property must fail at check, not be silently ignored.
   .strict()
@@ -312,6 +313,13 @@ async function applySchemaChanges(ctx: OperationContext, id: string, olds: Exter
   }
 }
 
+/** Paths of the leaves that differ between two configs (a key added or removed counts as its whole subtree). */
+function changedLeafPaths(a: unknown, b: unknown, prefix: string[] = []): string[][] {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObj(a) || !isObj(b)) return deepEqual(a, b) ? [] : [prefix];
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => changedLeafPaths(a[k], b[k], [...prefix, k]));
+}
+
 function hooksFor(olds: ExternalDataSourceOutputs, news: ExternalDataSourceInputs, connectionChanged: boolean, anythingChanged: boolean): Hook[] {
   const hooks = new Set<Hook>(olds.pendingHooks ?? []);
   const refresh = news.refreshSchemas ?? "onConnectionChange";
@@ -431,6 +439,12 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
       });
   },
   label: (inputs) => `ExternalDataSource ${String(inputs.sourceType)}${inputs.prefix ? ` (prefix "${String(inputs.prefix)}")` : ""}`,
+  secretProperties: ["jobInputs"],
+  serverText: ["latestError"],
+  secretValues: (inputs) => {
+    const jobInputs = inputs.jobInputs && typeof inputs.jobInputs === "object" ? inputs.jobInputs : {};
+    return jobInputSecretPaths(String(inputs.sourceType), jobInputs).map((path) => getPath(jobInputs, path));
+  },
   warnings: (inputs) => {
     if (!SOURCE_TYPES[inputs.sourceType]) return [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`];
     const unknown = unknownJobInputKeys(inputs.sourceType, inputs.jobInputs);
@@ -484,7 +498,12 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   },
 
   async update(ctx, id, olds, news, changes) {
-    const connectionChanged = changedJobInputKeys(olds.jobInputs, news.jobInputs).length > 0;
+    // A credential rotation alone (only secret fields of a catalogued type changed) reaches the same database: it
+    // re-sends the secret and nothing else, no table re-discovery.
+    const secretPaths = jobInputSecretPaths(news.sourceType, news.jobInputs);
+    const rotatedOnly =
+      isCatalogued(news.sourceType) && changedLeafPaths(olds.jobInputs, news.jobInputs).every((leaf) => secretPaths.some((p) => p.every((key, i) => leaf[i] === key)));
+    const connectionChanged = changedJobInputKeys(olds.jobInputs, news.jobInputs).length > 0 && !rotatedOnly;
     const remoteChanged = changes.some((c) => !LOCAL_PROPERTIES.includes(c.property));
     const hooks = hooksFor(olds, news, connectionChanged, remoteChanged);
     return converge(ctx, id, olds, news, hooks, { what: "update applied", created: false });
@@ -511,6 +530,17 @@ export interface ExternalDataSourceArgs {
   host?: pulumi.Input<string>;
 }
 
+/**
+ * `jobInputs` with its secret fields made Pulumi secrets in the program, before registration, even when passed as
+ * plain strings: the catalogue's paths (PostHog's own field definitions) for a catalogued type given as a string;
+ * all of it for any other type, or a type not known yet (an Output), since nothing else can say which fields are
+ * credentials.
+ */
+export function secretJobInputs(sourceType: pulumi.Input<string>, jobInputs: pulumi.Input<Record<string, unknown>>): pulumi.Input<Record<string, unknown>> {
+  if (!isCatalogued(sourceType)) return secretInput<unknown>(jobInputs) as pulumi.Output<Record<string, unknown>>;
+  return secretizePaths(jobInputs, jobInputSecretPaths(sourceType, undefined)) ?? jobInputs;
+}
+
 /** A PostHog warehouse source: a connection PostHog syncs tables from (Stripe, Postgres, Hubspot, ...). */
 export class ExternalDataSource extends pulumiRuntime.dynamic.Resource {
   declare readonly sourceType: pulumi.Output<string>;
@@ -524,11 +554,6 @@ export class ExternalDataSource extends pulumiRuntime.dynamic.Resource {
   declare readonly schemaStatus: pulumi.Output<SchemaStatus[]>;
 
   constructor(name: string, args: ExternalDataSourceArgs, opts?: pulumi.CustomResourceOptions) {
-    // Secret connection fields become Pulumi secrets even when passed as plain strings.
-    const sourceType = typeof args.sourceType === "string" ? args.sourceType : "";
-    const plain = typeof args.jobInputs === "object" && !pulumiRuntime.Output.isInstance(args.jobInputs) && !(args.jobInputs instanceof Promise) ? (args.jobInputs as Record<string, unknown>) : undefined;
-    const paths = plain && sourceType ? jobInputSecretPaths(sourceType, plain) : [];
-    const jobInputs = paths.length > 0 || !plain ? secretizePaths(args.jobInputs, paths) : args.jobInputs;
-    super(providerOf("ExternalDataSource"), name, registrationProps({ ...args, jobInputs }, EXTERNAL_DATA_SOURCE_OUTPUTS), opts, TYPE_MODULE, "ExternalDataSource");
+    super(providerOf("ExternalDataSource"), name, registrationProps({ ...args, jobInputs: secretJobInputs(args.sourceType, args.jobInputs) }, EXTERNAL_DATA_SOURCE_OUTPUTS), opts, TYPE_MODULE, "ExternalDataSource");
   }
 }

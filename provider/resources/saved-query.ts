@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
+import { hostOverrideSchema } from "../config";
 import { BadRequestError, PostHogConnectionError, type SavedQuery as ApiView } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
@@ -36,7 +37,7 @@ export const savedQueryInputsSchema = z.object({
   overwriteRemoteChanges: z.boolean().optional().describe("Overwrite a query edited outside Pulumi instead of failing."),
   adoptId: adoptIdSchema,
   projectId: z.string().regex(/^\d+$/, "must be a numeric project id").optional().describe("Project override (default: posthog:projectId)."),
-  host: z.url().optional().describe("Host override (default: posthog:host)."),
+  host: hostOverrideSchema.optional().describe("Host override (default: posthog:host); plain http:// only for loopback hosts unless posthog:allowInsecureHttp."),
 })
   // Unknown keys are refused, not dropped: a misspelt property must fail at check, not be silently ignored.
   .strict();
@@ -149,6 +150,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
   },
   localProperties: ["overwriteRemoteChanges", "adoptId"],
   label: (inputs) => `SavedQuery "${String(inputs.name)}"`,
+  serverText: ["latestError"],
   adoptId: (inputs) => inputs.adoptId,
 
   async create(ctx, inputs) {

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { PostHogClient } from "../client";
-import { resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
+import { connectionHostProblem, resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
 import type { AnyResourceDefinition, OperationContext } from "../resource/definition";
 import { toDynamicProvider, type LifecycleServices } from "../resource/lifecycle";
 import { definitions, type ResourceTypeName } from "../resources/registry";
@@ -37,12 +37,14 @@ const services: LifecycleServices = {
       client,
       connection,
       label,
-      progress: (message) => engineLog.info(`${label}: ${message}`),
-      warn: (message) => engineLog.warn(`${label}: ${message}`),
+      // Progress and warnings may quote PostHog (a sync's latest_error): scrubbed like every error text.
+      progress: (message) => engineLog.info(client.secrets.scrub(`${label}: ${message}`)),
+      warn: (message) => engineLog.warn(client.secrets.scrub(`${label}: ${message}`)),
     };
   },
   warn: (message) => engineLog.warn(message),
   debug: (message) => engineLog.debug(message),
+  connectionProblem: (overrides) => connectionHostProblem(configSource, process.env, overrides),
 };
 
 export function configure(req: { config: ConfigSource }): void {

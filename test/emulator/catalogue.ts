@@ -1,3 +1,4 @@
+import { POSTHOG_SOURCE_TYPES } from "../../provider/resources/external-data-source";
 import { SOURCE_CATALOGUE as DEFINITIONS, SSH_TUNNEL_FIELDS, type CatalogueField, type SourceDefinition } from "../../provider/resources/external-data-source/catalogue";
 
 /*
@@ -36,9 +37,12 @@ export interface CatalogueEntry {
   tables: string[];
 }
 
-export const SOURCE_CATALOGUE: Record<string, CatalogueEntry> = Object.fromEntries(
-  Object.entries(DEFINITIONS).map(([type, definition]) => [type, { definition, secret: secretPaths(definition.fields), known: definition.fields.map((f) => f.name), tables: TABLES[type] ?? ["items"] }]),
-);
+export const SOURCE_CATALOGUE: Record<string, CatalogueEntry> = Object.fromEntries([
+  // PostHog's other source_type choices, whose definitions are not transcribed: accepted, and since the emulator cannot
+  // tell their secret fields, reads return none of their job_inputs (PostHog drops secret and unknown keys).
+  ...POSTHOG_SOURCE_TYPES.map((type) => [type, { definition: { name: type, fields: [] }, secret: [], known: [], tables: ["items"] }] as const),
+  ...Object.entries(DEFINITIONS).map(([type, definition]) => [type, { definition, secret: secretPaths(definition.fields), known: definition.fields.map((f) => f.name), tables: TABLES[type] ?? ["items"] }] as const),
+]);
 
 /** Credential values the emulator treats as wrong, so tests can exercise PostHog's live credential check. */
 export function credentialProblem(jobInputs: Record<string, unknown>): string | undefined {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { drf, HttpError, notFound, readBody, send } from "./http";
 import * as sq from "./saved-queries";
+import { requiredScopes, scopeRefusal } from "./scopes";
 import * as src from "./sources";
 import { emptyState, type EmulatorState } from "./state";
 
@@ -10,7 +11,10 @@ export type { EmulatorState } from "./state";
 
 export interface EmulatorOptions {
   port?: number;
+  /** The default key: not scope-checked at all (as PostHog treats session auth), so every endpoint answers. */
   apiKey?: string;
+  /** More personal API keys and their scopes, e.g. `{ phx_readonly: ["warehouse_view:read"] }` (scopes.ts). */
+  apiKeys?: Record<string, string[]>;
   projectId?: number;
   rateLimit?: { perMinute: number; perHour: number } | false;
   syncDurationMs?: number;
@@ -28,7 +32,7 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type Fault = { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> } | { kind: "delay"; ms: number } | { kind: "reset" } | { kind: "commit-then-drop" };
+export type Fault = { kind: "status"; status: number; body?: unknown; headers?: Record<string, string>; /** sent as is instead of `body` as JSON: a truncated or HTML body */ text?: string } | { kind: "delay"; ms: number } | { kind: "reset" } | { kind: "commit-then-drop" };
 export interface FaultRule {
   method?: string;
   path: string | RegExp;
@@ -47,6 +51,10 @@ export interface Emulator {
   addFault(rule: FaultRule): void;
   clearFaults(): void;
   addUpstreamTable(sourceId: string, table: string): void;
+  /** Makes `key` a valid personal API key with these scopes (replacing any it had); `[]` scopes refuse everything. */
+  addApiKey(key: string, scopes: string[]): void;
+  /** Revokes a key (the default one too): PostHog then answers 401. */
+  revokeApiKey(key: string): void;
   /** Counts `count` requests made `agoMs` ago against the rate limit: other work sharing the key's budget. */
   spendRateBudget(count: number, agoMs: number): void;
   close(): Promise<void>;
@@ -66,6 +74,8 @@ export function mask(value: unknown): unknown {
  */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const apiKey = opts.apiKey ?? "phx_emulator_key";
+  // null: no scope check. Keys with scopes go through APIScopePermission's rules (scopes.ts).
+  const keys = new Map<string, string[] | null>([[apiKey, null], ...Object.entries(opts.apiKeys ?? {})]);
   const projectId = opts.projectId ?? 1;
   const state: EmulatorState = opts.persistPath && existsSync(opts.persistPath) ? (JSON.parse(readFileSync(opts.persistPath, "utf8")) as EmulatorState) : emptyState();
   const requests: RecordedRequest[] = [];
@@ -74,11 +84,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let baseUrl = "";
   const ctx = (): src.Ctx => ({ state, now: Date.now, syncDurationMs: opts.syncDurationMs ?? 50, baseUrl });
 
-  function route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>): { status: number; body?: unknown } {
+  function route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>, keyScopes: readonly string[] | null): { status: number; body?: unknown } {
     const m = /^\/api\/(environments|projects)\/(\d+)\/(external_data_sources|external_data_schemas|warehouse_saved_queries)\/(?:([^/]+)\/)?(?:([a-z_]+)\/)?$/.exec(path.endsWith("/") ? path : `${path}/`);
     if (!m) throw notFound();
     const [, scope, pid, collection, id, action] = m;
-    if (Number(pid) !== projectId) throw drf(403, "permission_denied", "permission_denied", "You don't have access to the project.");
+    // APIScopePermission runs before the project membership check (TeamAndOrgViewSetMixin's permission order).
+    const refusal = keyScopes && scopeRefusal(keyScopes, requiredScopes(method, collection!, id, action));
+    if (refusal) throw drf(403, "authentication_error", "permission_denied", refusal);
+    if (Number(pid) !== projectId) throw drf(403, "authentication_error", "permission_denied", "You don't have access to the project.");
     const c = ctx();
     const base = path.split("?")[0]!;
     if (collection === "external_data_sources") {
@@ -156,12 +169,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
     if (rule?.fault.kind === "status") {
       record(rule.fault.status, parsed);
+      if (rule.fault.text !== undefined) return void res.writeHead(rule.fault.status, { "content-type": "text/html", ...rule.fault.headers }).end(rule.fault.text);
       return send(res, rule.fault.status, rule.fault.body ?? { type: "server_error", code: "error", detail: "Injected fault.", attr: null }, rule.fault.headers);
     }
     if (rule?.fault.kind === "delay") await new Promise((r) => setTimeout(r, (rule.fault as { ms: number }).ms));
-    if (req.headers.authorization !== `Bearer ${apiKey}`) {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    const keyScopes = bearer === undefined ? undefined : keys.get(bearer);
+    if (keyScopes === undefined) {
       record(401, parsed);
-      return send(res, 401, { type: "authentication_error", code: req.headers.authorization ? "authentication_failed" : "not_authenticated", detail: req.headers.authorization ? "Invalid personal API key." : "Authentication credentials were not provided.", attr: null });
+      // PersonalAPIKeyAuthentication's own words (posthog/auth.py).
+      return send(res, 401, { type: "authentication_error", code: bearer !== undefined ? "authentication_failed" : "not_authenticated", detail: bearer !== undefined ? "Personal API key found in request Authorization header is invalid." : "Authentication credentials were not provided.", attr: null });
     }
     const wait = throttled();
     if (wait !== undefined) {
@@ -170,7 +187,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
     let out: { status: number; body?: unknown };
     try {
-      out = route(method, url.pathname, url.searchParams, parsed);
+      out = route(method, url.pathname, url.searchParams, parsed, keyScopes);
       if (opts.persistPath && method !== "GET") writeFileSync(opts.persistPath, JSON.stringify(state));
     } catch (err) {
       out = err instanceof HttpError ? { status: err.status, body: err.body } : { status: 500, body: { type: "server_error", code: "error", detail: String(err), attr: null } };
@@ -200,6 +217,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     addFault: (rule) => faults.push({ ...rule, left: rule.times ?? 1 }),
     clearFaults: () => void (faults = []),
     addUpstreamTable: (sourceId, table) => state.sources.find((s) => s.id === sourceId)?.upstream_tables.push(table),
+    addApiKey: (key, scopes) => void keys.set(key, [...scopes]),
+    revokeApiKey: (key) => void keys.delete(key),
     spendRateBudget: (count, agoMs) => {
       const at = Date.now() - agoMs;
       hits.push(...Array.from({ length: count }, () => at));

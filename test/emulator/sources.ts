@@ -234,7 +234,7 @@ export function sourceById(ctx: Ctx, id: string) {
 
 /** Each type's config definition as PostHog's wizard serves it: fields with type, required and secret flags. */
 export function wizard() {
-  return Object.fromEntries(Object.entries(SOURCE_CATALOGUE).map(([type, cat]) => [type, structuredClone(cat.definition)]));
+  return Object.fromEntries(Object.entries(SOURCE_CATALOGUE).filter(([, cat]) => cat.definition.fields.length > 0).map(([type, cat]) => [type, structuredClone(cat.definition)]));
 }
 
 export function databaseSchema(body: Record<string, unknown>) {

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { SECRET_KEY_PATTERN } from "../../client/redact";
 import { deepEqual } from "../../resource/values";
 import { SOURCE_CATALOGUE, SSH_TUNNEL_FIELDS, type CatalogueField, type SourceDefinition } from "./catalogue";
 
@@ -98,24 +97,22 @@ export const SOURCE_TYPES: Record<string, SourceType> = Object.fromEntries(
 
 export const KNOWN_SOURCE_TYPES = Object.keys(SOURCE_TYPES);
 
+/** Whether PostHog's own definition of the type (the catalogue) says which of its fields are secret. */
+export function isCatalogued(sourceType: unknown): sourceType is string {
+  return typeof sourceType === "string" && SOURCE_TYPES[sourceType] !== undefined;
+}
+
 /**
- * Secret paths of a config: the catalogue's for a catalogued type, or for another type every secret-looking key.
- * The one place secret fields are decided: the program side wraps these as Pulumi secrets, update re-sends them when
- * the connection target moves, and read keeps them from the state (PostHog never returns them).
+ * Secret paths of a config: the catalogue's for a catalogued type; for any other type every key, since nothing but
+ * PostHog's definition can say which fields hold credentials (a name guess missed MongoDB's `connection_string` and
+ * TemporalIO's `encryption_key`). The one place secret fields are decided: the program side wraps these as Pulumi
+ * secrets, the client scrubs their values from errors, update re-sends them when the connection target moves, and
+ * read keeps them from the state (PostHog never returns them).
  */
 export function jobInputSecretPaths(sourceType: string, jobInputs: Record<string, unknown> | undefined): string[][] {
   const known = SOURCE_TYPES[sourceType];
   if (known) return known.secret.map((p) => [...p]);
-  const paths: string[][] = [];
-  const walk = (value: unknown, prefix: string[]) => {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) return;
-    for (const [key, inner] of Object.entries(value)) {
-      if (SECRET_KEY_PATTERN.test(key)) paths.push([...prefix, key]);
-      else walk(inner, [...prefix, key]);
-    }
-  };
-  walk(jobInputs, []);
-  return paths;
+  return Object.keys(jobInputs ?? {}).map((key) => [key]);
 }
 
 function fieldOf(sourceType: string, key: string): CatalogueField | undefined {
