@@ -1,38 +1,63 @@
-import type { EngineEvent } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { PostHogClient } from "../provider/client";
 import { applyConnectionFlags, COMMON_HELP, COMMON_OPTIONS, parseCommand, type CommandSpec } from "./options";
 import { emitReport } from "./output";
 import type { Progress } from "./progress";
 import { driftFromRefresh, driftReport, managedIds } from "./report/drift-report";
+import { ourTypeName } from "./report/events";
 import { driftMarkdown, driftSummaryLine } from "./report/markdown";
-import type { UnmanagedObject } from "./report/model";
+import { findUnmanaged, type IgnoreRules, type UnmanagedListing } from "./report/unmanaged";
 import { openStack, stackConnection } from "./stack";
 
-const options = { ...COMMON_OPTIONS, "update-state": { type: "boolean", default: false }, "skip-unmanaged": { type: "boolean", default: false } } as const;
+const options = {
+  ...COMMON_OPTIONS,
+  "update-state": { type: "boolean", default: false },
+  "skip-unmanaged": { type: "boolean", default: false },
+  ignore: { type: "string", multiple: true },
+  "ignore-stack": { type: "string", multiple: true },
+} as const;
 
 export const driftSpec = {
   name: "drift",
   summary:
-    "Compare a stack with live PostHog: properties changed outside Pulumi, resources deleted outside Pulumi, and sources or views in the project the stack does not manage. Exit code 0 = no drift, 2 = drift, 1 = error.",
-  usage: "posthog-warehouse drift [--cwd <dir>] [--stack <name>] [--out <file>] [--json <file>] [--update-state]",
+    "Compare a stack with live PostHog: properties changed outside Pulumi, resources deleted outside Pulumi, and sources or views in the project the stack does not manage (PostHog's own managed views are never listed). Exit code 0 = no drift, 2 = drift, 1 = error.",
+  usage: "posthog-warehouse drift [--cwd <dir>] [--stack <name>] [--out <file>] [--json <file>] [--update-state] [--ignore <name|prefix*>]... [--ignore-stack <stack>]...",
   options,
   help: {
     ...COMMON_HELP,
     "update-state": "also write what PostHog has into the state (a real `pulumi refresh`); by default the state is not touched",
     "skip-unmanaged": "do not list the project's sources and views to find unmanaged ones",
+    ignore: "leave out of the unmanaged list: a view name, a source prefix or an id, or a prefix of one ending in * (repeatable)",
+    "ignore-stack": "leave out what another stack manages: read its state (a stack name as `pulumi stack select` takes it; repeatable)",
   },
-  example: "posthog-warehouse drift --cwd infra --stack prod --json drift.json || echo \"drift or error: $?\"",
+  example: "posthog-warehouse drift --cwd infra --stack prod --ignore 'scratch_*' --ignore-stack staging --json drift.json || echo \"drift or error: $?\"",
 } satisfies CommandSpec<typeof options>;
 
-async function unmanagedObjects(client: PostHogClient, managed: Set<string>): Promise<UnmanagedObject[]> {
-  const found: UnmanagedObject[] = [];
-  for await (const source of client.externalDataSources.list()) {
-    if (!managed.has(source.id)) found.push({ type: "ExternalDataSource", id: source.id, name: `${source.source_type}${source.prefix ? ` ${source.prefix}` : ""}` });
+/** Ids of this package's objects in another stack's state, so one project shared by several stacks is not drift. */
+async function idsOfStack(stack: Stack, name: string): Promise<string[]> {
+  const deployment = await stack.workspace.exportStack(name);
+  const resources = (deployment.deployment as { resources?: Array<{ type?: string; id?: string }> }).resources ?? [];
+  return resources.filter((r) => r.type && ourTypeName(r.type) && r.id).map((r) => r.id!);
+}
+
+async function listUnmanaged(stack: Stack, managed: Set<string>, rules: Omit<IgnoreRules, "otherStacks">, otherStacks: readonly string[], progress: Progress): Promise<UnmanagedListing> {
+  const others = new Set<string>();
+  for (const name of otherStacks) {
+    progress.step(`reading stack ${name}'s state to leave out what it manages`);
+    for (const id of await idsOfStack(stack, name)) others.add(id);
   }
-  for await (const view of client.savedQueries.list()) {
-    if (!managed.has(view.id) && !view.deleted) found.push({ type: "SavedQuery", id: view.id, name: view.name });
+  const connection = await stackConnection(stack);
+  progress.step(`listing sources and views in PostHog project ${connection.projectId}`);
+  const client = new PostHogClient(connection);
+  try {
+    const sources = [];
+    for await (const source of client.externalDataSources.list()) sources.push(source);
+    const views = [];
+    for await (const view of client.savedQueries.list()) views.push(view);
+    return findUnmanaged(sources, views, managed, { ...rules, otherStacks: others });
+  } finally {
+    await client.close();
   }
-  return found;
 }
 
 export async function runDrift(argv: string[], progress: Progress): Promise<number> {
@@ -43,13 +68,10 @@ export async function runDrift(argv: string[], progress: Progress): Promise<numb
   const events: EngineEvent[] = [];
   await stack.refresh({ previewOnly: !flags["update-state"], onEvent: (e) => events.push(e) });
   const found = driftFromRefresh(events);
-  let unmanaged: UnmanagedObject[] = [];
-  if (!flags["skip-unmanaged"]) {
-    const { apiKey, host, projectId } = await stackConnection(stack);
-    progress.step(`listing sources and views in PostHog project ${projectId}`);
-    unmanaged = await unmanagedObjects(new PostHogClient({ host, apiKey, projectId }), managedIds(events));
-  }
-  const report = driftReport(stack.name, found, unmanaged);
+  const listing = flags["skip-unmanaged"]
+    ? undefined
+    : await listUnmanaged(stack, managedIds(events), { patterns: flags.ignore ?? [] }, flags["ignore-stack"] ?? [], progress);
+  const report = driftReport(stack.name, found, listing);
   progress.step(driftSummaryLine(report));
   emitReport(driftMarkdown(report), report, flags);
   return report.drifted ? 2 : 0;

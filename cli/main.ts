@@ -22,7 +22,8 @@ ${Object.entries(COMMANDS)
 
 Run \`posthog-warehouse <command> --help\` for a command's options. Connection: posthog:host, posthog:apiKey (secret)
 and posthog:projectId from the stack config, else POSTHOG_HOST, POSTHOG_PERSONAL_API_KEY / POSTHOG_API_KEY and
-POSTHOG_PROJECT_ID. Progress goes to stderr, reports to stdout.
+POSTHOG_PROJECT_ID; HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured. Progress goes to stderr, reports to stdout;
+--out always names the file a command writes.
 `;
 
 /** Exit codes: 0 ok (drift: no drift), 2 drift found, 1 any error. */

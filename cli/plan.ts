@@ -3,12 +3,14 @@ import { applyConnectionFlags, COMMON_HELP, COMMON_OPTIONS, parseCommand, type C
 import { emitReport } from "./output";
 import type { Progress } from "./progress";
 import { planMarkdown, planSummaryLine } from "./report/markdown";
+import { ourTypeName } from "./report/events";
 import { planReport } from "./report/plan-report";
 import { openStack } from "./stack";
 
 export const planSpec = {
   name: "plan",
-  summary: "Preview a stack and print a change report for a pull request: one section per resource, property by property.",
+  summary:
+    "Preview a stack and print a change report for a pull request: one section per PostHog warehouse resource, property by property (other providers' resources in the stack are left out).",
   usage: "posthog-warehouse plan [--cwd <dir>] [--stack <name>] [--out <file>] [--json <file>]",
   options: COMMON_OPTIONS,
   help: COMMON_HELP,
@@ -26,7 +28,7 @@ export async function runPlan(argv: string[], progress: Progress): Promise<numbe
     onEvent: (e) => {
       events.push(e);
       const step = e.resourcePreEvent?.metadata;
-      if (step && step.op !== "same" && !step.type.startsWith("pulumi:")) progress.step(`  ${step.op} ${step.urn.slice(step.urn.lastIndexOf("::") + 2)}`);
+      if (step && step.op !== "same" && ourTypeName(step.type)) progress.step(`  ${step.op} ${step.urn.slice(step.urn.lastIndexOf("::") + 2)}`);
     },
   });
   const report = planReport(stack.name, events);

@@ -1,10 +1,13 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 
+const milliseconds = z.string().regex(/^[1-9]\d*$/, "must be a positive whole number of milliseconds").transform(Number).optional();
+
 /**
  * Provider configuration, the Pulumi way: `posthog:host`, `posthog:apiKey` (secret), `posthog:projectId`,
- * `posthog:allowInsecureHttp`, each falling back to an environment variable. This schema is the single source of
- * truth for the config section of schema.json and the README.
+ * `posthog:requestTimeoutMs`, `posthog:maxRetryWaitMs`, `posthog:allowInsecureHttp`, each falling back to an
+ * environment variable. This schema is the single source of truth for the config section of schema.json and the
+ * README.
  */
 export const providerConfigSchema = z.object({
   host: z
@@ -21,6 +24,14 @@ export const providerConfigSchema = z.object({
     .regex(/^\d+$/, "must be a numeric project (environment) id")
     .describe("PostHog project (environment) id. Env: POSTHOG_PROJECT_ID.")
     .meta({ env: ["POSTHOG_PROJECT_ID"] }),
+  requestTimeoutMs: milliseconds
+    .describe(
+      "Per-request time-out in ms, counted from when the request is sent (default 30000). Source creates get four times this: PostHog checks the credentials and discovers tables before answering. Env: POSTHOG_REQUEST_TIMEOUT_MS.",
+    )
+    .meta({ env: ["POSTHOG_REQUEST_TIMEOUT_MS"] }),
+  maxRetryWaitMs: milliseconds
+    .describe("The longest Retry-After (429/503) waited out, in ms (default 60000); a longer one fails at once, naming the wait. Env: POSTHOG_MAX_RETRY_WAIT_MS.")
+    .meta({ env: ["POSTHOG_MAX_RETRY_WAIT_MS"] }),
   allowInsecureHttp: z
     .boolean()
     .optional()
@@ -133,6 +144,8 @@ export function resolveConnection(
     host: firstDefined(overrides.host, fromConfig("host"), env.POSTHOG_HOST) ?? DEFAULT_HOST,
     apiKey: firstDefined(fromConfig("apiKey"), env.POSTHOG_PERSONAL_API_KEY, env.POSTHOG_API_KEY),
     projectId: firstDefined(overrides.projectId, fromConfig("projectId"), env.POSTHOG_PROJECT_ID),
+    requestTimeoutMs: firstDefined(fromConfig("requestTimeoutMs"), env.POSTHOG_REQUEST_TIMEOUT_MS),
+    maxRetryWaitMs: firstDefined(fromConfig("maxRetryWaitMs"), env.POSTHOG_MAX_RETRY_WAIT_MS),
     allowInsecureHttp: flag === true,
   };
   const parsed = providerConfigSchema.safeParse(candidate);

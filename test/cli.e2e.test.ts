@@ -20,7 +20,16 @@ const CANARIES = [API_KEY, SECRET_1, SECRET_2, PG_PASSWORD];
 const WRITES = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 
 function program(customersQuery: string, stripeKey: string): string {
-  return `import { ExternalDataSource, SavedQuery } from "pulumi-posthog-warehouse";
+  return `import * as pulumi from "@pulumi/pulumi";
+import { ExternalDataSource, SavedQuery } from "pulumi-posthog-warehouse";
+
+// Another package's resource in the same stack: plan must neither count nor print it.
+class Team extends pulumi.ComponentResource {
+  constructor(name: string) {
+    super("acme:index:Team", name, { owner: "team-canary-owner" }, {});
+  }
+}
+new Team("analytics-team");
 
 new ExternalDataSource("stripe", {
   sourceType: "Stripe",
@@ -86,6 +95,9 @@ describe("plan and drift", () => {
     const json = readFileSync(path.join(project.dir, "plan.json"), "utf8");
     const report = JSON.parse(json) as PlanReport;
     expect(report.summary).toMatchObject({ create: 0, update: 2, replace: 0, delete: 0, same: 2 });
+    expect(report.changes.map((c) => c.type)).toEqual(expect.arrayContaining(["SavedQuery", "ExternalDataSource"]));
+    expect(report.changes.every((c) => c.type === "SavedQuery" || c.type === "ExternalDataSource")).toBe(true);
+    expect(`${run.stdout}${json}`).not.toMatch(/acme:index:Team|analytics-team|team-canary-owner/);
     const customers = report.changes.find((c) => c.name === "customers")!;
     expect(customers.op).toBe("update");
     const query = customers.properties.find((p) => p.path === "query")!;
@@ -121,6 +133,10 @@ describe("plan and drift", () => {
     const stripe = emulator.state.sources.find((s) => s.prefix === "billing_" && !s.deleted)!;
     await client.externalDataSources.delete(stripe.id);
     const adhoc = await client.savedQueries.create({ name: "adhoc_report", query: { kind: "HogQLQuery", query: "select 3" } });
+    // A view PostHog made and manages itself (revenue analytics): never "unmanaged", or drift would exit 2 forever.
+    const managed = await client.savedQueries.create({ name: "revenue_analytics_charge", query: { kind: "HogQLQuery", query: "select 4" } });
+    emulator.state.views.find((v) => v.id === managed.view.id)!.managed_viewset_kind = "revenue_analytics";
+    await client.close();
 
     emulator.clearRequests();
     const run = await project.cli(["drift", "--stack", "dev", "--json", "drift.json"]);
@@ -139,6 +155,7 @@ describe("plan and drift", () => {
     expect(report.changed).toHaveLength(2);
     expect(report.deleted.map((r) => [r.name, r.id])).toEqual([["stripe", stripe.id]]);
     expect(report.unmanaged).toEqual([{ type: "SavedQuery", id: adhoc.view.id, name: "adhoc_report" }]);
+    expect(report.leftOut).toEqual({ postHogManagedViews: 1, ignored: 0 });
     expect(run.stdout).toContain("Drift found: 2 changed, 1 deleted outside Pulumi, 1 not managed by this stack");
     expect(run.stdout).toContain("### - deleted outside Pulumi: ExternalDataSource `stripe`");
     expect(run.stdout).toContain("| SavedQuery | `adhoc_report` |");
@@ -146,6 +163,33 @@ describe("plan and drift", () => {
 
     // The state was not touched: the same drift is still there on a second look.
     expect((await project.cli(["drift", "--stack", "dev"])).code).toBe(2);
+  });
+
+  it("drift leaves out what --ignore names and what another stack manages (--ignore-stack), exit codes unchanged", { timeout: 300_000 }, async () => {
+    // Another stack sharing the project: its view is its own, not unmanaged.
+    const mine = readFileSync(path.join(project.dir, "index.ts"), "utf8");
+    project.writeProgram(`import { SavedQuery } from "pulumi-posthog-warehouse";\nnew SavedQuery("theirs", { name: "team_b_view", query: "select 5 as n" });\n`);
+    await project.op("up", "other", config());
+    project.writeProgram(mine);
+    // Undo the previous test's drift: record it (the deleted source leaves the state), then `up` restores PostHog.
+    expect([0, 2]).toContain((await project.cli(["drift", "--stack", "dev", "--update-state", "--skip-unmanaged"])).code);
+    await project.op("up", "dev", config());
+
+    const client = new PostHogClient({ host: emulator.url, apiKey: API_KEY, projectId: "1" });
+    await client.savedQueries.create({ name: "scratch_notes", query: { kind: "HogQLQuery", query: "select 6 as n" } });
+    await client.close();
+
+    const all = await project.cli(["drift", "--stack", "dev", "--json", "drift.json"]);
+    expect(all.code).toBe(2);
+    const listed = (JSON.parse(readFileSync(path.join(project.dir, "drift.json"), "utf8")) as DriftReport).unmanaged.map((u) => u.name);
+    expect(listed).toEqual(expect.arrayContaining(["scratch_notes", "team_b_view"]));
+
+    const run = await project.cli(["drift", "--stack", "dev", "--ignore", "scratch_*", "--ignore", "adhoc_report", "--ignore-stack", "other", "--json", "drift.json"]);
+    expect(run.stderr).not.toMatch(/^error/m);
+    const report = JSON.parse(readFileSync(path.join(project.dir, "drift.json"), "utf8")) as DriftReport;
+    expect(run.code, JSON.stringify(report)).toBe(0);
+    expect(report).toMatchObject({ drifted: false, unmanaged: [], leftOut: { ignored: listed.length } });
+    expect(run.stdout).toContain("No drift");
   });
 });
 
@@ -173,8 +217,14 @@ describe("import", () => {
       ["eu_customers", "select id from eu_stripe_customer"],
       ["app_orders", "select id from app_postgres_orders"],
       ["support_tickets", "select id from support_zendesk_tickets"],
+      // Names that are reserved words, or the program's own identifiers, in TypeScript.
+      ["config", "select 1 as n"],
+      ["default", "select 2 as n"],
     ];
     for (const [name, query] of views) await client.savedQueries.create({ name, query: { kind: "HogQLQuery", query } });
+    const managed = await client.savedQueries.create({ name: "revenue_analytics_invoice", query: { kind: "HogQLQuery", query: "select 3 as n" } });
+    emulator.state.views.find((v) => v.id === managed.view.id)!.managed_viewset_kind = "revenue_analytics";
+    await client.close();
   });
   afterAll(async () => {
     removeProject(project);
@@ -186,7 +236,8 @@ describe("import", () => {
     const run = await project.cli(["import", "--project", "1", "--host", emulator.url, "--out", project.dir, "--force"], { POSTHOG_PERSONAL_API_KEY: API_KEY });
     expect(run.stderr).not.toMatch(/^error/m);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("6 sources and 6 views to adopt");
+    expect(run.stdout).toContain("6 sources and 8 views to adopt");
+    expect(run.stdout).toContain("Left out 1 view PostHog manages itself");
     expect(emulator.requests.filter((r) => WRITES.has(r.method))).toEqual([]);
     const code = readFileSync(path.join(project.dir, "index.ts"), "utf8");
     expectNoCanary(run.stdout, run.stderr, code);
@@ -205,15 +256,15 @@ describe("import", () => {
       ...Object.fromEntries(keys.map((k, i) => [k, { value: adoptionCanaries[i]!, secret: true }])),
     };
     const adopted = await project.op("up", "imported", config);
-    expect(adopted).toEqual({ create: 13 });
+    expect(adopted).toEqual({ create: 15 });
     expect(emulator.requests.filter((r) => WRITES.has(r.method))).toEqual([]);
     expect(emulator.state.sources.filter((s) => !s.deleted)).toHaveLength(6);
-    expect(emulator.state.views.filter((v) => !v.deleted)).toHaveLength(6);
+    expect(emulator.state.views.filter((v) => !v.deleted)).toHaveLength(9);
 
     const plan = await project.cli(["plan", "--stack", "imported", "--json", "plan.json"]);
     expect(plan.code).toBe(0);
     const report = JSON.parse(readFileSync(path.join(project.dir, "plan.json"), "utf8")) as PlanReport;
-    expect(report.summary).toEqual({ create: 0, adopt: 0, update: 0, replace: 0, delete: 0, same: 12 });
+    expect(report.summary).toEqual({ create: 0, adopt: 0, update: 0, replace: 0, delete: 0, same: 14 });
 
     // The state as stored: each resource's __provider is one require of the installed package, and no secret is
     // in plaintext (adoption secrets, the API key, the sources' own secrets).

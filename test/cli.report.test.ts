@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { secretSlots } from "../cli/import/secret-slots";
+import { findUnmanaged } from "../cli/report/unmanaged";
 import { compareProperties } from "../cli/report/properties";
 import { displayValue } from "../cli/report/values";
 import { changedLeafPaths, diffNote, formatDiffNote, parseDiffNote } from "../provider/resource/diff-note";
@@ -88,6 +89,8 @@ describe("plan report from engine events", () => {
       pre("create", "old_view", undefined, state("old_view", "", { adoptId: "v-9", name: "old_view" })),
       pre("delete", "gone", state("gone", "src-2", { sourceType: "Hubspot" })),
       pre("same", "kept", state("kept", "src-3", {}), state("kept", "src-3", {})),
+      // Another provider's resource in the same stack: not counted, and none of its values reported.
+      { sequence: 0, timestamp: 0, resourcePreEvent: { metadata: { op: "create", urn: "urn:pulumi:dev::infra::aws:s3/bucket:Bucket::logs", type: "aws:s3/bucket:Bucket", provider: "", new: { type: "aws:s3/bucket:Bucket", urn: "urn:pulumi:dev::infra::aws:s3/bucket:Bucket::logs", inputs: { bucket: "acme-logs" }, outputs: {} } } } } as unknown as import("@pulumi/pulumi/automation").EngineEvent,
     ];
     const report = planReport("dev", events);
     expect(report.summary).toEqual({ create: 0, adopt: 1, update: 0, replace: 1, delete: 1, same: 1 });
@@ -101,5 +104,48 @@ describe("plan report from engine events", () => {
     });
     expect(report.changes.find((c) => c.name === "old_view")).toMatchObject({ op: "adopt", id: "v-9" });
     expect(report.changes.find((c) => c.name === "gone")).toMatchObject({ op: "delete", id: "src-2", properties: [] });
+    expect(report.changes.map((c) => c.name).sort()).toEqual(["db", "gone", "old_view"]);
+    expect(JSON.stringify(report)).not.toContain("acme-logs");
+  });
+});
+
+describe("unmanaged objects for drift", () => {
+  const source = (id: string, prefix: string | null) => ({ id, source_type: "Stripe", prefix });
+  const view = (id: string, name: string, extra: Record<string, unknown> = {}) => ({ id, name, ...extra });
+
+  it("leave out what the stack manages, PostHog's own views, ignored names, prefixes and ids, and other stacks' objects", () => {
+    const sources = [source("s1", "billing_"), source("s2", "scratch_"), source("s3", null), source("s4", "team_b_")];
+    const views = [
+      view("v1", "mine"),
+      view("v2", "revenue_analytics_charge", { managed_viewset_kind: "revenue_analytics" }),
+      view("v3", "scratch_notes"),
+      view("v4", "adhoc"),
+      view("v5", "old", { deleted: true }),
+      view("v6", "team_b_view"),
+      view("v7", "by_id"),
+    ];
+    const listing = findUnmanaged(sources, views, new Set(["s1", "v1"]), { patterns: ["scratch_*", "v7"], otherStacks: new Set(["s4", "v6"]) });
+    expect(listing.unmanaged).toEqual([
+      { type: "ExternalDataSource", id: "s3", name: "Stripe" },
+      { type: "SavedQuery", id: "v4", name: "adhoc" },
+    ]);
+    expect(listing.postHogManaged).toBe(1);
+    expect(listing.ignored).toBe(5);
+  });
+});
+
+describe("import program generator", () => {
+  it("gives every resource a valid, distinct variable, whatever the object is named", async () => {
+    const ts = await import("typescript");
+    const { generateProgram } = await import("../cli/import/generate");
+    const names = ["config", "default", "pulumi", "class", "SavedQuery", "adopted", "my view", "my-view", "2024_report"];
+    const views = names.map((name, i) => ({ id: `v${i}`, name, query: { kind: "HogQLQuery" as const, query: "select 1" } }));
+    const source = { id: "s1", source_type: "Stripe", prefix: "config_", job_inputs: { stripe_account_id: "a", auth_method: { selection: "api_key" } } };
+    const { code } = generateProgram([source], views, { host: "http://127.0.0.1", projectId: "1", date: "2026-01-01" });
+    const file = ts.createSourceFile("index.ts", code, ts.ScriptTarget.ES2022, true);
+    expect((file as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics).toEqual([]);
+    const declared = file.statements.filter(ts.isVariableStatement).map((s) => s.declarationList.declarations[0]!.name.getText(file));
+    expect(new Set(declared).size).toBe(declared.length);
+    expect(declared).toEqual(expect.arrayContaining(["config", "configView", "defaultView", "pulumiView", "classView", "savedQuery", "adoptedView", "myView", "myView2", "_2024Report"]));
   });
 });

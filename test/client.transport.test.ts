@@ -1,19 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   AuthenticationError,
   BadRequestError,
+  mayHaveBeenApplied,
+  RetryWaitTooLongError,
+  type ClientEvent,
   NotFoundError,
   PostHogClient,
   PostHogConnectionError,
   PostHogTimeoutError,
   RateLimitError,
   ResponseParseError,
-  retryAfterMs,
-  backoffMs,
 } from "../provider/client";
-import { sameOriginPath } from "../provider/client/pagination";
+import { backoffMs, retryAfterMs } from "../provider/client/retry";
+import { ownOriginPath } from "../provider/client/pagination";
 
 /*
  * Transport-level behaviour against a scripted loopback server: each route answers from a queue, so a test says
@@ -50,8 +52,15 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): Handler => (_q, res) =>
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(value));
 const reset: Handler = (req) => req.socket.destroy();
-const client = (extra: Partial<ConstructorParameters<typeof PostHogClient>[0]> = {}) =>
-  new PostHogClient({ host, apiKey: "phx_transport_key", projectId: 1, retryBaseMs: 5, retryMaxMs: 20, ...extra });
+const open: PostHogClient[] = [];
+const client = (extra: Partial<ConstructorParameters<typeof PostHogClient>[0]> = {}) => {
+  const c = new PostHogClient({ host, apiKey: "phx_transport_key", projectId: 1, retryBaseMs: 5, retryMaxMs: 20, ...extra });
+  open.push(c);
+  return c;
+};
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
 const SRC = "/api/environments/1/external_data_sources/";
 const source = (id: string) => ({ id, source_type: "Stripe", prefix: null, schemas: [], job_inputs: {} });
 
@@ -78,18 +87,75 @@ describe("client transport", () => {
     expect(hits.get(`POST ${SRC}`)).toBe(1);
   });
 
-  it("does not retry a POST answered 502 either", async () => {
-    script.set(`POST ${SRC}c/reload/`, [json(502, { detail: "bad gateway" }), json(200, {})]);
-    await expect(client().externalDataSources.reload("c")).rejects.toThrow(/502/);
-    expect(hits.get(`POST ${SRC}c/reload/`)).toBe(1);
+  it("never re-sends a POST answered 502 or 504 by a gateway, and calls it ambiguous: PostHog may have committed it", async () => {
+    for (const status of [502, 504]) {
+      const path = `${SRC}c${status}/reload/`;
+      script.set(`POST ${path}`, [json(status, { detail: "bad gateway" }), json(200, {})]);
+      const err = await client().externalDataSources.reload(`c${status}`).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(new RegExp(`${status}.*may have been applied`));
+      expect(mayHaveBeenApplied(err)).toBe(true);
+      expect(hits.get(`POST ${path}`)).toBe(1);
+    }
+    // A 500 is PostHog's own refusal: nothing to look for.
+    script.set(`POST ${SRC}c500/reload/`, [json(500, { detail: "boom" })]);
+    expect(mayHaveBeenApplied(await client().externalDataSources.reload("c500").catch((e: unknown) => e))).toBe(false);
   });
 
-  it("honours Retry-After on 429 (also for a POST: PostHog did nothing)", async () => {
+  it("calls an unreadable 2xx answer to a POST ambiguous, and to a GET a plain parse error", async () => {
+    script.set(`POST ${SRC}`, [(_q, res) => res.writeHead(201, { "content-type": "text/html" }).end("<html>created</html>")]);
+    const post = await client().externalDataSources.create({ source_type: "Stripe", payload: {} }).catch((e: unknown) => e);
+    expect(post).toBeInstanceOf(ResponseParseError);
+    expect(mayHaveBeenApplied(post)).toBe(true);
+    script.set(`GET ${SRC}pp/`, [(_q, res) => res.writeHead(200).end("<html>")]);
+    expect(mayHaveBeenApplied(await client().externalDataSources.retrieve("pp").catch((e: unknown) => e))).toBe(false);
+  });
+
+  it("re-sends a POST that never left this machine (connection refused), and does not call it ambiguous", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const events: ClientEvent[] = [];
+    const c = client({ host: `http://127.0.0.1:${port}`, maxRetries: 2, onEvent: (e) => events.push(e) });
+    const err = await c.externalDataSources.create({ source_type: "Stripe", payload: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PostHogConnectionError);
+    expect(mayHaveBeenApplied(err)).toBe(false);
+    expect((err as Error).message).toMatch(/could not send the request/);
+    expect(events.filter((e) => e.kind === "retry")).toHaveLength(2);
+  });
+
+  it("does not count time queued for a connection slot against the deadline", async () => {
+    // 4 POSTs through 1 slot, each answered after 150 ms, with a 400 ms time-out: queued, the last one waits 450 ms.
+    const slow: Handler = (_q, res) => setTimeout(() => res.writeHead(200).end(), 150);
+    for (let i = 0; i < 4; i++) script.set(`POST ${SRC}q${i}/reload/`, [slow]);
+    const c = client({ maxConcurrency: 1, requestTimeoutMs: 400, maxRetries: 0 });
+    const outcomes = await Promise.all([0, 1, 2, 3].map((i) => c.externalDataSources.reload(`q${i}`).then(() => "ok", (e: Error) => e.message)));
+    expect(outcomes).toEqual(["ok", "ok", "ok", "ok"]);
+  });
+
+  it("honours Retry-After on 429 (also for a POST: PostHog did nothing) and on 503", async () => {
+    const events: ClientEvent[] = [];
     script.set(`POST ${SRC}d/reload/`, [json(429, { type: "throttled_error", code: "throttled", detail: "Request was throttled. Expected available in 1 second.", attr: null }, { "retry-after": "1" }), (_q, res) => res.writeHead(200).end()]);
-    const started = Date.now();
-    await client().externalDataSources.reload("d");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    script.set(`GET ${SRC}d/`, [json(503, { detail: "maintenance" }, { "retry-after": "1" }), json(200, source("d"))]);
+    const c = client({ onEvent: (e) => events.push(e) });
+    await c.externalDataSources.reload("d");
+    await c.externalDataSources.retrieve("d");
     expect(hits.get(`POST ${SRC}d/reload/`)).toBe(2);
+    expect(hits.get(`GET ${SRC}d/`)).toBe(2);
+    expect(events.filter((e) => e.kind === "retry").map((e) => [e.method, e.delayMs])).toEqual([["POST", 1000], ["GET", 1000]]);
+  });
+
+  it("fails at once, naming the wait, when Retry-After is past the cap", async () => {
+    script.set(`GET ${SRC}wait/`, [json(429, { type: "throttled_error", code: "throttled", detail: "Request was throttled. Expected available in 3600 seconds.", attr: null }, { "retry-after": "3600" })]);
+    script.set(`GET ${SRC}wait503/`, [json(503, { detail: "maintenance" }, { "retry-after": "120" })]);
+    const events: ClientEvent[] = [];
+    const err = await client({ onEvent: (e) => events.push(e) }).externalDataSources.retrieve("wait").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryWaitTooLongError);
+    expect((err as Error).message).toMatch(/429 throttled_error: .*PostHog asked to wait 3600 s before retrying, longer than the 60 s limit \(posthog:maxRetryWaitMs\)/);
+    expect(hits.get(`GET ${SRC}wait/`)).toBe(1);
+    expect(events.filter((e) => e.kind === "retry")).toEqual([]);
+    // The cap is configurable: 120 s past a 90 s cap.
+    await expect(client({ maxRetryWaitMs: 90_000 }).externalDataSources.retrieve("wait503")).rejects.toThrow(/wait 120 s .* 90 s limit/);
   });
 
   it("gives up on 429 after the retry budget with a RateLimitError carrying the wait", async () => {
@@ -137,12 +203,22 @@ describe("client transport", () => {
   it("times out a slow answer and retries the GET, then reports a timeout", async () => {
     const slow: Handler = (_q, res) => setTimeout(() => res.writeHead(200).end("{}"), 400);
     script.set(`GET ${SRC}m/`, [slow, slow]);
-    const err = await client({ timeoutMs: 100, maxRetries: 1 }).externalDataSources.retrieve("m").catch((e: unknown) => e);
+    const err = await client({ requestTimeoutMs: 100, maxRetries: 1 }).externalDataSources.retrieve("m").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PostHogTimeoutError);
     expect(hits.get(`GET ${SRC}m/`)).toBe(2);
   });
 
-  it("pages through limit/offset and page lists following next on the same host only", async () => {
+  it("gives source creates their own, longer time-out", async () => {
+    script.set(`POST ${SRC}`, [(_q, res) => setTimeout(() => res.writeHead(201, { "content-type": "application/json" }).end('{"id":"slow"}'), 300)]);
+    script.set(`POST ${SRC}t/reload/`, [(_q, res) => setTimeout(() => res.writeHead(200).end(), 300)]);
+    const c = client({ requestTimeoutMs: 150, maxRetries: 0 });
+    expect((await c.externalDataSources.create({ source_type: "Stripe", payload: {} })).id).toBe("slow");
+    const err = await c.externalDataSources.reload("t").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PostHogTimeoutError);
+    expect(mayHaveBeenApplied(err)).toBe(true);
+  });
+
+  it("pages through limit/offset and page lists, following next by path and query on our own host", async () => {
     for (let i = 0; i < 3; i++) {
       const path = i === 0 ? `${SRC}?limit=2` : `${SRC}?limit=2&offset=${i * 2}`;
       const next = i < 2 ? `${host}${SRC}?limit=2&offset=${(i + 1) * 2}` : null;
@@ -155,14 +231,36 @@ describe("client transport", () => {
     const V = "/api/environments/1/warehouse_saved_queries/";
     script.set(`GET ${V}`, [json(200, { next: `${host}${V}?page=2`, results: [{ id: "v1", name: "a" }] })]);
     script.set(`GET ${V}?page=2`, [json(200, { next: `${host}${V}?page=3`, results: [{ id: "v2", name: "b" }] })]);
-    script.set(`GET ${V}?page=3`, [json(200, { next: "https://evil.example/steal?page=4", results: [{ id: "v3", name: "c" }] })]);
+    // A self-hosted PostHog behind a proxy names its internal host: the path is followed here, the key stays here.
+    script.set(`GET ${V}?page=3`, [json(200, { next: `http://posthog-web.internal:8000${V}?page=4`, results: [{ id: "v3", name: "c" }] })]);
+    script.set(`GET ${V}?page=4`, [json(200, { next: null, results: [{ id: "v4", name: "d" }] })]);
     const names: string[] = [];
-    await expect(
-      (async () => {
-        for await (const v of client().savedQueries.list()) names.push(v.name);
-      })(),
-    ).rejects.toThrow(/another host/);
-    expect(names).toEqual(["a", "b", "c"]);
+    for await (const v of client().savedQueries.list()) names.push(v.name);
+    expect(names).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("ends a list at a page that links to itself, at a page repeating the last one, and at an empty page", async () => {
+    const L = "/api/environments/1/warehouse_saved_queries/";
+    script.set(`GET ${L}?search=self`, [json(200, { next: `${host}${L}?search=self`, results: [{ id: "s1", name: "self" }] })]);
+    const self: string[] = [];
+    for await (const v of client().savedQueries.list({ search: "self" })) self.push(v.id);
+    expect(self).toEqual(["s1"]);
+    expect(hits.get(`GET ${L}?search=self`)).toBe(1);
+
+    // A server that ignores the page number answers the same page under every link.
+    const same = { results: [{ id: "r1", name: "r" }] };
+    script.set(`GET ${L}?search=rep`, [json(200, { ...same, next: `${host}${L}?search=rep&page=2` })]);
+    script.set(`GET ${L}?search=rep&page=2`, [json(200, { ...same, next: `${host}${L}?search=rep&page=3` })]);
+    const repeated: string[] = [];
+    for await (const v of client().savedQueries.list({ search: "rep" })) repeated.push(v.id);
+    expect(repeated).toEqual(["r1"]);
+    expect(hits.get(`GET ${L}?search=rep&page=3`)).toBeUndefined();
+
+    script.set(`GET ${L}?search=empty`, [json(200, { next: `${host}${L}?search=empty&page=2`, results: [] })]);
+    const empty: string[] = [];
+    for await (const v of client().savedQueries.list({ search: "empty" })) empty.push(v.id);
+    expect(empty).toEqual([]);
+    expect(hits.get(`GET ${L}?search=empty&page=2`)).toBeUndefined();
   });
 
   it("posts refresh_schemas under /api/projects/ where PostHog documents it", async () => {
@@ -185,8 +283,9 @@ describe("retry arithmetic", () => {
     expect(backoffMs(9, opts, () => 1)).toBe(1000);
     expect(backoffMs(9, opts, () => 0)).toBe(0);
   });
-  it("refuses pagination links to another origin", () => {
-    expect(sameOriginPath("http://127.0.0.1:1", "http://127.0.0.1:1/a?page=2")).toBe("/a?page=2");
-    expect(() => sameOriginPath("http://127.0.0.1:1", "http://127.0.0.1:2/a")).toThrow(/another host/);
+  it("takes only the path and query of a pagination link", () => {
+    expect(ownOriginPath("http://127.0.0.1:1", "http://127.0.0.1:1/a?page=2")).toBe("/a?page=2");
+    expect(ownOriginPath("http://127.0.0.1:1", "https://elsewhere.example:8443/a?offset=100&limit=100")).toBe("/a?offset=100&limit=100");
+    expect(ownOriginPath("http://127.0.0.1:1", "/b/?page=3")).toBe("/b/?page=3");
   });
 });

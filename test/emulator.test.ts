@@ -18,7 +18,10 @@ const pg = credentials.postgres;
 const pgPayload = () => ({ host: pg!.host, port: pg!.port, database: pg!.database, user: pg!.user, password: pg!.password, schema: pg!.schema });
 const stripeAuth = () => ({ selection: "api_key", stripe_secret_key: credentials.stripe!.secretKey });
 
-async function call(method: string, p: string, body?: unknown, key = target.apiKey): Promise<{ status: number; headers: Record<string, unknown>; json: Record<string, any> | undefined }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw response bodies, asserted field by field
+type Body = Record<string, any>;
+
+async function call(method: string, p: string, body?: unknown, key = target.apiKey): Promise<{ status: number; headers: Record<string, unknown>; json: Body | undefined }> {
   const res = await request(`${target.url}${p}`, {
     method: method as "GET",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
@@ -30,7 +33,7 @@ async function call(method: string, p: string, body?: unknown, key = target.apiK
     await new Promise((r) => setTimeout(r, 1000 * Number(res.headers["retry-after"] ?? 1)));
     return call(method, p, body, key);
   }
-  return { status: res.statusCode, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+  return { status: res.statusCode, headers: res.headers, json: text ? (JSON.parse(text) as Body) : undefined };
 }
 
 beforeAll(async () => {
@@ -108,7 +111,7 @@ describe("emulator: sources", () => {
     let pages = 0;
     while (next) {
       const url: URL = new URL(next, target.url); // a live server's `next` names its own host
-      const page: { json?: Record<string, any> } = await call("GET", `${url.pathname}${url.search}`);
+      const page: { json?: Body } = await call("GET", `${url.pathname}${url.search}`);
       seen.push(...page.json!.results.map((s: { id: string }) => s.id));
       next = page.json!.next;
       pages++;

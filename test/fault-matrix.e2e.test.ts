@@ -125,6 +125,32 @@ describe("ExternalDataSource under the engine", () => {
   });
 });
 
+describe("ExternalDataSource create answered 502 by a gateway after PostHog committed", () => {
+  let stack: TestStack<RecordedRequest>;
+  const live = () => emulator.state.sources.filter((s) => !s.deleted && s.prefix === "gw_").map((s) => s.id);
+
+  beforeAll(async () => {
+    stack = await TestStack.create({
+      log: emulator,
+      projectName: "fm-e2e-gateway",
+      config: config(),
+      program: async () => void new ExternalDataSource("gw", { sourceType: "Hubspot", prefix: "gw_", jobInputs: { hubspot_integration_id: 7 } }),
+    });
+  });
+  afterAll(async () => stack?.dispose());
+
+  it("one source, found by type and prefix and recorded in the state", async () => {
+    const gateway: Fault = { kind: "status", status: 502, afterCommit: true, text: "<html><body>502 Bad Gateway</body></html>" };
+    emulator.addFault({ method: "POST", path: /\/external_data_sources\/$/, fault: gateway, times: 1 });
+    const up = await stack.up();
+    expect(up.requests.filter((r) => r.method === "POST").map((r) => r.status)).toEqual([502]);
+    expect(live()).toHaveLength(1);
+    const state = JSON.parse(await stack.exportState()) as { resources?: Array<{ type: string; id?: string }> };
+    expect((state.resources ?? []).filter((r) => r.type.endsWith(":ExternalDataSource")).map((r) => r.id)).toEqual(live());
+    await converges(stack, "ExternalDataSource", () => emulator.state.sources.filter((s) => !s.deleted && s.prefix === "gw_").map((s) => s.id));
+  });
+});
+
 describe("SavedQuery under the engine", () => {
   let stack: TestStack<RecordedRequest>;
   const desired: Desired = { query: "select event from events" };

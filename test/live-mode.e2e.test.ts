@@ -99,7 +99,7 @@ describe("npm run test:live against the emulator in another process", () => {
       POSTHOG_PROJECT_ID: String(server.projectId),
       // The emulator's own credential rules accept these (test/emulator/README.md).
       POSTHOG_TEST_STRIPE_SECRET_KEY: "sk_test_live_mode",
-      POSTHOG_TEST_POSTGRES_URL: "postgres://ro:live-mode-pw@db.example:5432/app?schema=public",
+      POSTHOG_TEST_POSTGRES_URL: "postgres://ro:live-mode-pw@db.example:5432/app?schema=public&table=orders",
       PHW_LIVE_OUT: out,
     });
     report = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as LiveReport;

@@ -95,20 +95,27 @@ describe("resolveConnection", () => {
   });
 
   it("says which key is missing and where to set it, without echoing values", () => {
-    expect(() => resolveConnection(config({ "posthog:projectId": "abc", "posthog:apiKey": "phx_secret_value" }), {})).toThrow(ConfigurationError);
-    try {
-      resolveConnection(config({ "posthog:projectId": "abc" }), {});
-    } catch (err) {
-      const message = (err as Error).message;
-      expect(message).toContain("posthog:apiKey is not set");
-      expect(message).toContain("pulumi config set --secret posthog:apiKey");
-      expect(message).toContain("POSTHOG_PERSONAL_API_KEY");
-      expect(message).toContain("posthog:projectId must be a numeric project");
-    }
-    try {
-      resolveConnection(config({ "posthog:projectId": "x", "posthog:apiKey": "phx_secret_value" }), {});
-    } catch (err) {
-      expect((err as Error).message).not.toContain("phx_secret_value");
-    }
+    const failure = (values: Record<string, string>) => {
+      try {
+        resolveConnection(config(values), {});
+      } catch (err) {
+        return err;
+      }
+      throw new Error("resolveConnection did not throw");
+    };
+    const missing = failure({ "posthog:projectId": "abc" });
+    expect(missing).toBeInstanceOf(ConfigurationError);
+    const message = (missing as Error).message;
+    expect(message).toContain("posthog:apiKey is not set");
+    expect(message).toContain("pulumi config set --secret posthog:apiKey");
+    expect(message).toContain("POSTHOG_PERSONAL_API_KEY");
+    expect(message).toContain("posthog:projectId must be a numeric project");
+    expect((failure({ "posthog:projectId": "x", "posthog:apiKey": "phx_secret_value" }) as Error).message).not.toContain("phx_secret_value");
+  });
+
+  it("reads the time-out and Retry-After cap from config, then the environment, and refuses what is not milliseconds", () => {
+    const base = { "posthog:projectId": "1", "posthog:apiKey": "phx_k" };
+    expect(resolveConnection(config({ ...base, "posthog:requestTimeoutMs": "45000" }), { POSTHOG_MAX_RETRY_WAIT_MS: "5000" })).toMatchObject({ requestTimeoutMs: 45_000, maxRetryWaitMs: 5_000 });
+    expect(() => resolveConnection(config({ ...base, "posthog:requestTimeoutMs": "30s" }), {})).toThrow(/posthog:requestTimeoutMs must be a positive whole number of milliseconds/);
   });
 });

@@ -99,6 +99,16 @@ describe("SavedQuery against the emulator", () => {
   });
 });
 
+describe("an object deleted outside Pulumi", () => {
+  it("an update says it is gone and to run `pulumi refresh`, instead of a bare 404", async () => {
+    const inputs = { name: "lc_gone", query: "select event from events" };
+    const created = await provider.create!(inputs);
+    await client.savedQueries.delete(created.id);
+    const err = await provider.update!(created.id, created.outs, { ...inputs, query: "select 1 from events" }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`update failed: ${created.id} is gone from PostHog \\(.*404.*\\); it was deleted outside Pulumi\\. Run \`pulumi refresh\``));
+  });
+});
+
 describe("the state tells the truth", () => {
   const stored = (id: string) => live().find((v) => v.id === id)!;
 

@@ -195,7 +195,7 @@ describe("401 and 403 name the problem, the scope and the fix, and at most the k
     await client.close();
   });
 
-  it("reads need :read, :write satisfies :read, and PostHog's no-scope actions refuse every scoped key", async () => {
+  it("reads need :read, :write satisfies :read, and a project the key may not see is refused with a fix", async () => {
     emulator.addApiKey("phx_sourcesonly_key_99999", ["external_data_source:read"]);
     const client = new PostHogClient({ host: emulator.url, apiKey: "phx_sourcesonly_key_99999", projectId: 1 });
     for await (const _ of client.externalDataSources.list()) void _;
@@ -204,10 +204,11 @@ describe("401 and 403 name the problem, the scope and the fix, and at most the k
     const views = await client.savedQueries.retrieve("x").catch((e: unknown) => e);
     expect((views as PermissionDeniedError).missingScope).toBe("warehouse_view:read");
     emulator.addApiKey("phx_all_scopes_key_1234567", ["*"]);
-    const all = new PostHogClient({ host: emulator.url, apiKey: "phx_all_scopes_key_1234567", projectId: 1 });
-    const lineage = await all.savedQueries.ancestors("x").catch((e: unknown) => e);
-    expect((lineage as PermissionDeniedError).detail).toBe("This action does not support personal API key access");
-    expect((lineage as Error).message).toMatch(/Fix: give the personal API key \(phx_all…\) access/);
+    // (The client no longer calls PostHog's no-scope actions, ancestors/descendants: nothing in the provider needs them.)
+    const all = new PostHogClient({ host: emulator.url, apiKey: "phx_all_scopes_key_1234567", projectId: 2 });
+    const elsewhere = await all.savedQueries.retrieve("x").catch((e: unknown) => e);
+    expect((elsewhere as PermissionDeniedError).detail).toBe("You don't have access to the project.");
+    expect((elsewhere as Error).message).toMatch(/Fix: give the personal API key \(phx_all…\) access/);
     await Promise.all([client.close(), all.close()]);
   });
 

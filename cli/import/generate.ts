@@ -45,11 +45,27 @@ function camel(parts: string[]): string {
   return /^[0-9]/.test(joined) ? `_${joined}` : joined || "resource";
 }
 
-function unique(base: string, taken: Set<string>): string {
+function unique(base: string, taken: Set<string>, separator: string): string {
   let name = base;
-  for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+  for (let n = 2; taken.has(name); n++) name = `${base}${separator}${n}`;
   taken.add(name);
   return name;
+}
+
+/** Words a generated variable may not be: JavaScript's reserved words and the names the program itself declares. */
+const NOT_AN_IDENTIFIER = new Set([
+  ..."break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval undefined NaN Infinity".split(" "),
+  "config",
+  "pulumi",
+  "ExternalDataSource",
+  "SavedQuery",
+  "adopted",
+]);
+
+/** A valid, unused TypeScript variable for a resource: `config` becomes `configView`, a clash gets a number. */
+function variableFor(name: string, kind: "Source" | "View", taken: Set<string>): string {
+  const base = camel(words(name));
+  return unique(NOT_AN_IDENTIFIER.has(base) ? `${base}${kind}` : base, taken, "");
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -74,8 +90,8 @@ export function generateProgram(sources: readonly ApiSource[], views: readonly A
   const blocks: string[] = [];
 
   for (const source of sources) {
-    const name = unique(words(`${source.source_type} ${source.prefix || source.id.slice(0, 8)}`).join("-").toLowerCase(), names);
-    const variable = unique(camel(words(name)), variables);
+    const name = unique(words(`${source.source_type} ${source.prefix || source.id.slice(0, 8)}`).join("-").toLowerCase(), names, "-");
+    const variable = variableFor(name, "Source", variables);
     const jobInputs: Record<string, unknown> = structuredClone(source.job_inputs ?? {});
     const slots = secretSlots(source.source_type, jobInputs);
     for (const slot of slots) {
@@ -101,8 +117,8 @@ export function generateProgram(sources: readonly ApiSource[], views: readonly A
   }
 
   for (const view of views) {
-    const name = unique(view.name, names);
-    const variable = unique(camel(words(view.name)), variables);
+    const name = unique(view.name, names, "-");
+    const variable = variableFor(view.name, "View", variables);
     const frequency = view.sync_frequency && (SYNC_FREQUENCIES as readonly string[]).includes(view.sync_frequency) ? view.sync_frequency : undefined;
     const args = {
       adoptId: view.id,

@@ -1,6 +1,7 @@
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { inputsOf, nameOf, ourTypeName, resourceSteps, shortType } from "./events";
-import type { DriftReport, ResourceReport, UnmanagedObject } from "./model";
+import type { DriftReport, ResourceReport } from "./model";
+import type { UnmanagedListing } from "./unmanaged";
 import { compareProperties } from "./properties";
 
 function pick(values: Record<string, unknown> | undefined, keys: readonly string[]): Record<string, unknown> {
@@ -39,6 +40,14 @@ export function managedIds(events: readonly EngineEvent[]): Set<string> {
   return ids;
 }
 
-export function driftReport(stack: string, found: Pick<DriftReport, "changed" | "deleted">, unmanaged: UnmanagedObject[]): DriftReport {
-  return { stack, drifted: found.changed.length + found.deleted.length + unmanaged.length > 0, ...found, unmanaged };
+/** Without a listing (`--skip-unmanaged`) nothing is reported unmanaged. Left-out objects are counted, never drift. */
+export function driftReport(stack: string, found: Pick<DriftReport, "changed" | "deleted">, listing?: UnmanagedListing): DriftReport {
+  const unmanaged = listing?.unmanaged ?? [];
+  return {
+    stack,
+    drifted: found.changed.length + found.deleted.length + unmanaged.length > 0,
+    ...found,
+    unmanaged,
+    leftOut: { postHogManagedViews: listing?.postHogManaged ?? 0, ignored: listing?.ignored ?? 0 },
+  };
 }

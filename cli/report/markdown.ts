@@ -61,7 +61,11 @@ export function driftMarkdown(report: DriftReport): string {
   if (report.unmanaged.length > 0) {
     lines.push("", "### ? in PostHog, not managed by this stack", "", "| type | name | id |", "| --- | --- | --- |");
     for (const u of report.unmanaged) lines.push(`| ${u.type} | \`${u.name}\` | \`${u.id}\` |`);
-    lines.push("", "Adopt them with `posthog-warehouse import`, or delete them in PostHog.");
+    lines.push("", "Adopt them with `posthog-warehouse import`, delete them in PostHog, or leave them out with `--ignore` / `--ignore-stack`.");
+  }
+  const { postHogManagedViews, ignored } = report.leftOut;
+  if (postHogManagedViews + ignored > 0) {
+    lines.push("", `Left out: ${postHogManagedViews} view(s) PostHog manages itself, ${ignored} object(s) ignored or managed by another stack.`);
   }
   return `${lines.join("\n")}\n`;
 }

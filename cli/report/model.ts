@@ -49,4 +49,6 @@ export interface DriftReport {
   deleted: ResourceReport[];
   /** Sources and views in the stack's PostHog project that the stack does not manage. */
   unmanaged: UnmanagedObject[];
+  /** Not listed as unmanaged: views PostHog manages itself, and objects `--ignore` / `--ignore-stack` account for. */
+  leftOut: { postHogManagedViews: number; ignored: number };
 }

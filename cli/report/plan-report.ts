@@ -1,5 +1,5 @@
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
-import { diffNotes, inputsOf, nameOf, resourceSteps, shortType } from "./events";
+import { diffNotes, inputsOf, nameOf, ourTypeName, resourceSteps, shortType } from "./events";
 import type { PlanOp, PlannedChange, PlanReport } from "./model";
 import { compareProperties } from "./properties";
 
@@ -16,11 +16,16 @@ const OP_OF: Record<string, PlanOp | "same"> = {
   discard: "delete",
 };
 
-/** The change report of a preview: one entry per resource that changes, property by property. */
+/**
+ * The change report of a preview: one entry per resource of this package that changes, property by property. Other
+ * providers' resources in the stack are not ours to report (their values would end up in a PR comment).
+ */
 export function planReport(stack: string, events: readonly EngineEvent[]): PlanReport {
   const notes = diffNotes(events);
   const byUrn = new Map<string, StepEventMetadata[]>();
-  for (const step of resourceSteps(events, "resourcePreEvent")) byUrn.set(step.urn, [...(byUrn.get(step.urn) ?? []), step]);
+  for (const step of resourceSteps(events, "resourcePreEvent")) {
+    if (ourTypeName(step.type)) byUrn.set(step.urn, [...(byUrn.get(step.urn) ?? []), step]);
+  }
 
   const summary: PlanReport["summary"] = { create: 0, adopt: 0, update: 0, replace: 0, delete: 0, same: 0 };
   const changes: PlannedChange[] = [];

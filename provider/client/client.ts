@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { ResponseParseError } from "./errors";
 import { paginate } from "./pagination";
 import { SecretScrubber } from "./redact";
-import { DEFAULT_RETRY } from "./retry";
+import { DEFAULT_RETRY, isIdempotent } from "./retry";
 import * as s from "./schemas";
 import { Transport, type ClientEvent } from "./transport";
 
@@ -10,16 +10,20 @@ export interface PostHogClientOptions {
   host: string;
   apiKey: string;
   projectId: string | number;
-  /** Sources live under both prefixes; environments is the current one. */
-  scope?: "environments" | "projects";
-  timeoutMs?: number;
+  /** Per request, from the moment it is written (default 30 s). */
+  requestTimeoutMs?: number | undefined;
+  /** Source creates check credentials and discover tables on PostHog's side (default 4 × requestTimeoutMs). */
+  sourceCreateTimeoutMs?: number;
+  /** The longest `Retry-After` waited out (default 60 s); a longer one fails at once. */
+  maxRetryWaitMs?: number | undefined;
   maxRetries?: number;
   maxConcurrency?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  userAgent?: string;
   onEvent?: (event: ClientEvent) => void;
 }
+
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -30,12 +34,12 @@ function withQuery(path: string, query: Query = {}): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-/** PostHog's data-warehouse API: every documented endpoint of sources, schemas and saved queries, typed by zod. */
+/** PostHog's data-warehouse API as the provider and the CLI use it: sources, schema rows and saved queries, typed by zod. */
 export class PostHogClient {
   private readonly transport: Transport;
-  private readonly scoped: string;
   private readonly environment: string;
   private readonly project: string;
+  private readonly sourceCreateTimeoutMs: number;
   /**
    * Every secret this client holds (its API key) or is told it sends (`secrets.add`): scrubbed from every error text
    * it throws, in any spelling PostHog may echo them.
@@ -46,95 +50,97 @@ export class PostHogClient {
   constructor(opts: PostHogClientOptions) {
     this.secrets = new SecretScrubber(opts.apiKey);
     const pid = encodeURIComponent(String(opts.projectId));
-    this.scoped = `/api/${opts.scope ?? "environments"}/${pid}`;
     this.environment = `/api/environments/${pid}`;
     this.project = `/api/projects/${pid}`;
+    const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.sourceCreateTimeoutMs = opts.sourceCreateTimeoutMs ?? timeoutMs * 4;
     this.transport = new Transport({
       baseUrl: opts.host,
       apiKey: opts.apiKey,
-      timeoutMs: opts.timeoutMs ?? 30_000,
+      timeoutMs,
       maxConcurrency: opts.maxConcurrency ?? 8,
-      retry: { maxRetries: opts.maxRetries ?? DEFAULT_RETRY.maxRetries, baseMs: opts.retryBaseMs ?? DEFAULT_RETRY.baseMs, maxMs: opts.retryMaxMs ?? DEFAULT_RETRY.maxMs },
-      userAgent: opts.userAgent ?? "pulumi-posthog-warehouse",
+      retry: {
+        maxRetries: opts.maxRetries ?? DEFAULT_RETRY.maxRetries,
+        baseMs: opts.retryBaseMs ?? DEFAULT_RETRY.baseMs,
+        maxMs: opts.retryMaxMs ?? DEFAULT_RETRY.maxMs,
+        maxWaitMs: opts.maxRetryWaitMs ?? DEFAULT_RETRY.maxWaitMs,
+      },
+      userAgent: "pulumi-posthog-warehouse",
       onEvent: opts.onEvent,
       errorContext: { scrub: this.scrub, apiKey: opts.apiKey, host: opts.host },
     });
   }
 
-  private async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
-    const response = await this.transport.request(method, path, body);
-    const json = this.transport.parseJson(method, path, response);
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new ResponseParseError(
-        method,
-        path,
-        response.status,
-        this.scrub(response.text).slice(0, 200),
-        parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${this.scrub(i.message)}`),
-      );
+  /** One request whose answer is parsed by `schema`; what does not parse names the zod issues. */
+  private async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs?: number): Promise<{ status: number; data: T }> {
+    const response = await this.transport.request(method, path, body, timeoutMs);
+    const bad = (issues: string[]) =>
+      // A POST answered 2xx did its work even though we cannot read the answer: the caller must look for it.
+      // Scrubbed whole before it is cut, so no excerpt ends in half a secret.
+      new ResponseParseError(method, path, response.status, this.scrub(response.text).slice(0, 200), issues, !isIdempotent(method));
+    let json: unknown;
+    try {
+      json = response.text === "" ? undefined : JSON.parse(response.text);
+    } catch {
+      throw bad([]);
     }
-    return parsed.data;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw bad(parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${this.scrub(i.message)}`));
+    return { status: response.status, data: parsed.data };
   }
 
-  private async send(method: string, path: string, body?: unknown): Promise<number> {
-    return (await this.transport.request(method, path, body)).status;
+  private async parsed<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs?: number): Promise<T> {
+    return (await this.call(method, path, schema, body, timeoutMs)).data;
+  }
+
+  private async send(method: string, path: string): Promise<void> {
+    await this.transport.request(method, path);
   }
 
   private list<T>(path: string, item: z.ZodType<T>, query?: Query): AsyncIterable<T> {
-    return paginate(this.transport.origin, withQuery(path, query), (p) => this.call("GET", p, s.pageSchema(item)) as Promise<s.Page<T>>);
+    return paginate(this.transport.origin, withQuery(path, query), (p) => this.parsed("GET", p, s.pageSchema(item)) as Promise<s.Page<T>>);
   }
 
+  /** Only what the provider and the CLI call; PostHog has more (wizard, jobs, lineage) that nothing here needs. */
   readonly externalDataSources = {
-    list: (params: { search?: string; limit?: number } = {}) => this.list(`${this.scoped}/external_data_sources/`, s.externalDataSourceSchema, params),
-    create: (body: s.CreateExternalDataSourceBody) => this.call("POST", `${this.scoped}/external_data_sources/`, s.createdIdSchema, body),
-    retrieve: (id: string) => this.call("GET", `${this.scoped}/external_data_sources/${encodeURIComponent(id)}/`, s.externalDataSourceSchema),
-    update: (id: string, body: s.UpdateExternalDataSourceBody) =>
-      this.call("PATCH", `${this.scoped}/external_data_sources/${encodeURIComponent(id)}/`, s.externalDataSourceSchema, body),
-    delete: async (id: string) => void (await this.send("DELETE", `${this.scoped}/external_data_sources/${encodeURIComponent(id)}/`)),
-    jobs: (id: string) => this.call("GET", `${this.scoped}/external_data_sources/${encodeURIComponent(id)}/jobs/`, s.jobSchema.array()),
-    reload: async (id: string) => void (await this.send("POST", `${this.scoped}/external_data_sources/${encodeURIComponent(id)}/reload/`)),
+    list: (params: { limit?: number } = {}) => this.list(`${this.environment}/external_data_sources/`, s.externalDataSourceSchema, params),
+    create: async (body: s.CreateExternalDataSourceBody) =>
+      this.parsed("POST", `${this.environment}/external_data_sources/`, s.createdIdSchema, body, this.sourceCreateTimeoutMs),
+    retrieve: (id: string) => this.parsed("GET", this.sourcePath(id), s.externalDataSourceSchema),
+    update: (id: string, body: s.UpdateExternalDataSourceBody) => this.parsed("PATCH", this.sourcePath(id), s.externalDataSourceSchema, body),
+    delete: async (id: string) => void (await this.send("DELETE", this.sourcePath(id))),
+    reload: async (id: string) => void (await this.send("POST", `${this.sourcePath(id)}reload/`)),
     // Documented only under /api/projects/ (seed-projects-external-data-sources.txt), whatever the scope.
     refreshSchemas: (id: string) =>
-      this.call("POST", `${this.project}/external_data_sources/${encodeURIComponent(id)}/refresh_schemas/`, s.refreshSchemasResultSchema),
+      this.parsed("POST", `${this.project}/external_data_sources/${encodeURIComponent(id)}/refresh_schemas/`, s.refreshSchemasResultSchema),
     updateRevenueAnalyticsConfig: (id: string, body: z.infer<typeof s.revenueAnalyticsConfigSchema>) =>
-      this.call("PATCH", `${this.scoped}/external_data_sources/${encodeURIComponent(id)}/revenue_analytics_config/`, s.externalDataSourceSchema, body),
-    databaseSchema: (body: Record<string, unknown>) =>
-      this.call("POST", `${this.scoped}/external_data_sources/database_schema/`, s.databaseSchemaTableSchema.array(), body),
-    sourcePrefix: (body: Record<string, unknown>) =>
-      this.call("POST", `${this.scoped}/external_data_sources/source_prefix/`, (s.wizardSchema.or(s.createdIdSchema)).optional(), body),
-    wizard: () => this.call("GET", `${this.scoped}/external_data_sources/wizard/`, s.wizardSchema),
+      this.parsed("PATCH", `${this.sourcePath(id)}revenue_analytics_config/`, s.externalDataSourceSchema, body),
     bulkUpdateSchemas: (id: string, schemas: Array<s.UpdateSchemaRowBody & { id: string }>) =>
-      this.call("PATCH", `${this.scoped}/external_data_sources/${encodeURIComponent(id)}/bulk_update_schemas/`, s.schemaRowSchema.array(), { schemas }),
+      this.parsed("PATCH", `${this.sourcePath(id)}bulk_update_schemas/`, s.schemaRowSchema.array(), { schemas }),
   };
 
   readonly externalDataSchemas = {
-    list: (params: { source?: string; limit?: number } = {}) => this.list(`${this.environment}/external_data_schemas/`, s.schemaRowSchema, params),
-    retrieve: (id: string) => this.call("GET", `${this.environment}/external_data_schemas/${encodeURIComponent(id)}/`, s.schemaRowSchema),
     update: (id: string, body: s.UpdateSchemaRowBody) =>
-      this.call("PATCH", `${this.environment}/external_data_schemas/${encodeURIComponent(id)}/`, s.schemaRowSchema, body),
+      this.parsed("PATCH", `${this.environment}/external_data_schemas/${encodeURIComponent(id)}/`, s.schemaRowSchema, body),
   };
 
   readonly savedQueries = {
     list: (params: { search?: string } = {}) => this.list(`${this.environment}/warehouse_saved_queries/`, s.savedQuerySchema, params),
     /** `status` 200 means PostHog's upsert-by-name path updated an existing view of that name (facts.md). */
     create: async (body: s.SavedQueryBody): Promise<{ status: number; view: s.SavedQuery }> => {
-      const path = `${this.environment}/warehouse_saved_queries/`;
-      const response = await this.transport.request("POST", path, body);
-      const parsed = s.savedQuerySchema.safeParse(this.transport.parseJson("POST", path, response));
-      if (!parsed.success) throw new ResponseParseError("POST", path, response.status, this.scrub(response.text).slice(0, 200));
-      return { status: response.status, view: parsed.data };
+      const { status, data } = await this.call("POST", `${this.environment}/warehouse_saved_queries/`, s.savedQuerySchema, body);
+      return { status, view: data };
     },
-    retrieve: (id: string) => this.call("GET", this.viewPath(id), s.savedQuerySchema),
-    update: (id: string, body: s.SavedQueryBody) => this.call("PATCH", this.viewPath(id), s.savedQuerySchema, body),
+    retrieve: (id: string) => this.parsed("GET", this.viewPath(id), s.savedQuerySchema),
+    update: (id: string, body: s.SavedQueryBody) => this.parsed("PATCH", this.viewPath(id), s.savedQuerySchema, body),
     delete: async (id: string) => void (await this.send("DELETE", this.viewPath(id))),
-    activity: (id: string, params: { limit?: number; page?: number } = {}) => this.call("GET", withQuery(`${this.viewPath(id)}activity/`, params), s.activitySchema),
-    ancestors: (id: string, level?: number) => this.call("POST", `${this.viewPath(id)}ancestors/`, s.ancestorsSchema, level === undefined ? {} : { level }),
-    descendants: (id: string, level?: number) => this.call("POST", `${this.viewPath(id)}descendants/`, s.descendantsSchema, level === undefined ? {} : { level }),
     materialize: async (id: string) => void (await this.send("POST", `${this.viewPath(id)}materialize/`)),
     revertMaterialization: async (id: string) => void (await this.send("POST", `${this.viewPath(id)}revert_materialization/`)),
-    run: async (id: string) => void (await this.send("POST", `${this.viewPath(id)}run/`)),
   };
+
+  private sourcePath(id: string): string {
+    return `${this.environment}/external_data_sources/${encodeURIComponent(id)}/`;
+  }
 
   private viewPath(id: string): string {
     return `${this.environment}/warehouse_saved_queries/${encodeURIComponent(id)}/`;

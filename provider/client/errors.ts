@@ -5,6 +5,8 @@ export class PostHogError extends Error {
   override name = "PostHogError";
 }
 
+const MAY_HAVE_BEEN_APPLIED = "; the request may have been applied by PostHog";
+
 /** What PostHog said, from any of its three error body shapes. */
 export interface ApiErrorBody {
   type?: string | undefined;
@@ -23,6 +25,8 @@ export class PostHogApiError extends PostHogError {
   readonly code: string | undefined;
   readonly detail: string;
   readonly attr: string | null | undefined;
+  /** A gateway (502/504) answered a POST: PostHog may have committed it before the gateway gave up. */
+  mayHaveSucceeded = false;
   constructor(
     readonly status: number,
     readonly method: string,
@@ -37,6 +41,11 @@ export class PostHogApiError extends PostHogError {
     this.code = body.code;
     this.detail = human;
     this.attr = body.attr;
+  }
+
+  markMayHaveSucceeded(): void {
+    this.mayHaveSucceeded = true;
+    this.message += MAY_HAVE_BEEN_APPLIED;
   }
 }
 
@@ -85,7 +94,7 @@ export class PostHogConnectionError extends PostHogError {
   ) {
     super(
       `${method} ${path}: ${what} (${cause instanceof Error ? cause.message : String(cause)})` +
-        (mayHaveSucceeded && method === "POST" ? "; the request may have been applied by PostHog" : ""),
+        (mayHaveSucceeded && method === "POST" ? MAY_HAVE_BEEN_APPLIED : ""),
     );
   }
 }
@@ -104,11 +113,39 @@ export class ResponseParseError extends PostHogError {
     readonly status: number,
     readonly excerpt: string,
     readonly issues: string[] = [],
+    /** A POST answered 2xx: PostHog did the work even though we cannot read what it made. */
+    readonly mayHaveSucceeded = false,
   ) {
     super(
-      `${method} ${path} → ${status}: unexpected response body${issues.length ? ` (${issues.join("; ")})` : ""}: ${excerpt}`,
+      `${method} ${path} → ${status}: unexpected response body${issues.length ? ` (${issues.join("; ")})` : ""}: ${excerpt}` +
+        (mayHaveSucceeded ? MAY_HAVE_BEEN_APPLIED : ""),
     );
   }
+}
+
+/** PostHog asked (Retry-After on a 429 or 503) to wait longer than the configured limit: fail now, naming the wait. */
+export class RetryWaitTooLongError extends PostHogError {
+  override name = "RetryWaitTooLongError";
+  readonly status: number;
+  constructor(
+    override readonly cause: PostHogApiError,
+    readonly retryAfterMs: number,
+    readonly maxWaitMs: number,
+  ) {
+    super(
+      `${cause.message}; PostHog asked to wait ${Math.ceil(retryAfterMs / 1000)} s before retrying, longer than the ` +
+        `${Math.round(maxWaitMs / 1000)} s limit (posthog:maxRetryWaitMs): try again later or raise the limit`,
+    );
+    this.status = cause.status;
+  }
+}
+
+/**
+ * True when a failed request may still have been applied (lost response, gateway 502/504, unreadable 2xx): the
+ * caller must look for its effect before sending it again.
+ */
+export function mayHaveBeenApplied(err: unknown): boolean {
+  return (err instanceof PostHogConnectionError || err instanceof PostHogApiError || err instanceof ResponseParseError) && err.mayHaveSucceeded;
 }
 
 /** What error texts may say about the request: who the key is, where it went, and how to scrub what PostHog echoed. */

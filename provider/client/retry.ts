@@ -3,12 +3,14 @@ export interface RetryOptions {
   maxRetries: number;
   baseMs: number;
   maxMs: number;
+  /** The longest `Retry-After` we wait out; PostHog asking for more fails the request at once, saying how long. */
+  maxWaitMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { maxRetries: 4, baseMs: 250, maxMs: 8_000 };
+export const DEFAULT_RETRY: RetryOptions = { maxRetries: 4, baseMs: 250, maxMs: 8_000, maxWaitMs: 60_000 };
 
 /** Exponential backoff with full jitter (AWS architecture blog): spreads retries of many clients apart. */
-export function backoffMs(attempt: number, opts: RetryOptions, random: () => number = Math.random): number {
+export function backoffMs(attempt: number, opts: Pick<RetryOptions, "baseMs" | "maxMs">, random: () => number = Math.random): number {
   const ceiling = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
   return Math.round(random() * ceiling);
 }
@@ -32,15 +34,19 @@ export function retryAfterMs(header: string | string[] | undefined, bodyText: st
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.has(method);
+}
+
 /**
  * A POST may create something, so it is only retried when PostHog certainly did nothing: a 429 (throttled before
- * the view ran) or a connection that was refused before anything was sent.
+ * the view ran) or a request that never left this machine.
  */
 export function shouldRetryStatus(method: string, status: number): boolean {
   if (status === 429) return true;
   return IDEMPOTENT.has(method) && RETRYABLE_STATUS.has(status);
 }
 
-export function shouldRetryNetwork(method: string, requestSent: boolean): boolean {
-  return IDEMPOTENT.has(method) || !requestSent;
+export function shouldRetryNetwork(method: string, requestWritten: boolean): boolean {
+  return IDEMPOTENT.has(method) || !requestWritten;
 }

@@ -83,16 +83,6 @@ export const refreshSchemasResultSchema = z
   .loose();
 export type RefreshSchemasResult = z.infer<typeof refreshSchemasResultSchema>;
 
-export const jobSchema = z
-  .object({ id: z.string(), created_at: nullableString, finished_at: nullableString, status: nullableString, rows_synced: z.number().nullable().optional(), latest_error: nullableString })
-  .loose();
-export type Job = z.infer<typeof jobSchema>;
-
-export const databaseSchemaTableSchema = z.object({ table: z.string() }).loose();
-export type DatabaseSchemaTable = z.infer<typeof databaseSchemaTableSchema>;
-
-export const wizardSchema = z.record(z.string(), z.unknown());
-
 export const updateSchemaRowBodySchema = z
   .object({
     should_sync: z.boolean(),
@@ -148,6 +138,3 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 }
 export type Page<T> = { count?: number | undefined; next?: string | null | undefined; results: T[] };
 
-export const activitySchema = pageSchema(z.object({ id: z.union([z.string(), z.number()]) }).loose());
-export const ancestorsSchema = z.object({ ancestors: z.array(z.union([z.string(), z.number()])) }).loose();
-export const descendantsSchema = z.object({ descendants: z.array(z.union([z.string(), z.number()])) }).loose();

@@ -1,7 +1,6 @@
-import { Agent, errors as undiciErrors } from "undici";
-import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, ResponseParseError, type ErrorContext } from "./errors";
-import { backoffMs, DEFAULT_RETRY, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
-import { redactSecrets } from "./redact";
+import { EnvHttpProxyAgent, errors as undiciErrors, type Dispatcher } from "undici";
+import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, RetryWaitTooLongError, type ErrorContext } from "./errors";
+import { backoffMs, isIdempotent, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
 import { Semaphore } from "./semaphore";
 
 export type ClientEvent =
@@ -11,6 +10,7 @@ export type ClientEvent =
 export interface TransportOptions {
   baseUrl: string;
   apiKey: string;
+  /** Per attempt, counted from the moment the request is written to a connection (time queued for a slot is not). */
   timeoutMs: number;
   maxConcurrency: number;
   retry: RetryOptions;
@@ -25,109 +25,140 @@ export interface RawResponse {
   text: string;
 }
 
-/** Failures that happen before any byte of the request left this machine: safe to send again, even a POST. */
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"]);
+type Attempt =
+  | { response: RawResponse; headers: Record<string, string> }
+  | { error: unknown; written: boolean; timedOut: boolean };
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    });
-  });
+/** Statuses whose `Retry-After` says when to come back (RFC 9110 §10.2.3). */
+const RETRY_AFTER_STATUS = new Set([429, 503]);
+/** A gateway's answer after PostHog may already have committed (it timed out or lost PostHog's answer). */
+const GATEWAY_STATUS = new Set([502, 504]);
 
-/** HTTP on one keep-alive undici Agent: auth, timeouts, bounded concurrency and the retry policy. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function headerMap(raw: Buffer[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) out[raw[i]!.toString("latin1").toLowerCase()] ??= raw[i + 1]!.toString("latin1");
+  return out;
+}
+
+/**
+ * HTTP on one keep-alive undici dispatcher: auth, timeouts, bounded concurrency and the retry policy. The dispatcher
+ * honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (undici's EnvHttpProxyAgent), so CI behind an egress proxy works.
+ */
 export class Transport {
   readonly origin: string;
-  private readonly agent: Agent;
+  private readonly dispatcher: Dispatcher;
   private readonly semaphore: Semaphore;
 
   constructor(private readonly opts: TransportOptions) {
     this.origin = new URL(opts.baseUrl).origin;
-    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: opts.maxConcurrency });
+    this.dispatcher = new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connections: opts.maxConcurrency });
     this.semaphore = new Semaphore(opts.maxConcurrency);
   }
 
-  async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<RawResponse> {
+  async request(method: string, path: string, body?: unknown, timeoutMs: number = this.opts.timeoutMs): Promise<RawResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
-      let outcome: { response: RawResponse; headers: Record<string, string | string[] | undefined> } | { error: unknown };
-      // One deadline for headers and body together; undici's own timers are too coarse below a second.
-      const deadline = AbortSignal.timeout(this.opts.timeoutMs);
-      try {
-        outcome = await this.semaphore.run(() => this.once(method, path, payload, signal ? AbortSignal.any([signal, deadline]) : deadline));
-      } catch (error) {
-        outcome = { error };
-      }
+      const outcome = await this.semaphore.run(() => this.once(method, path, payload, timeoutMs));
+      const canRetry = attempt < this.opts.retry.maxRetries;
       if ("error" in outcome) {
-        const err = outcome.error;
-        if (signal?.aborted) throw err;
-        const code = (err as { code?: string }).code ?? "";
-        const sent = !NOT_SENT_CODES.has(code);
-        const timedOut = deadline.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
-        if (attempt < this.opts.retry.maxRetries && shouldRetryNetwork(method, sent)) {
-          await this.wait(method, path, attempt, backoffMs(attempt, this.opts.retry), timedOut ? "timed out" : `failed (${code || "network error"})`, signal);
+        const { error, written, timedOut } = outcome;
+        const code = (error as { code?: string }).code ?? "";
+        if (canRetry && shouldRetryNetwork(method, written)) {
+          await this.wait(method, path, attempt, backoffMs(attempt, this.opts.retry), timedOut ? "timed out" : `failed (${code || "network error"})`);
           continue;
         }
         const Err = timedOut ? PostHogTimeoutError : PostHogConnectionError;
-        throw new Err(method, path, sent, err, timedOut ? `no answer within ${this.opts.timeoutMs} ms` : "connection failed");
+        throw new Err(method, path, written, error, timedOut ? `no answer within ${timeoutMs} ms` : written ? "connection failed" : "could not send the request");
       }
       const { response, headers } = outcome;
       this.opts.onEvent?.({ kind: "response", method, path, status: response.status, ms: Date.now() - started });
       if (response.status < 400) return response;
-      const wait = response.status === 429 ? retryAfterMs(headers["retry-after"], response.text) : undefined;
-      if (attempt < this.opts.retry.maxRetries && shouldRetryStatus(method, response.status)) {
-        const delay = wait ?? backoffMs(attempt, this.opts.retry);
-        await this.wait(method, path, attempt, delay, `got ${response.status}`, signal);
+      const asked = RETRY_AFTER_STATUS.has(response.status) ? retryAfterMs(headers["retry-after"], response.text) : undefined;
+      if (canRetry && shouldRetryStatus(method, response.status)) {
+        if (asked !== undefined && asked > this.opts.retry.maxWaitMs) {
+          throw new RetryWaitTooLongError(apiErrorFor(response.status, method, path, response.text, asked, this.opts.errorContext), asked, this.opts.retry.maxWaitMs);
+        }
+        await this.wait(method, path, attempt, asked ?? backoffMs(attempt, this.opts.retry), `got ${response.status}`);
         continue;
       }
-      throw apiErrorFor(response.status, method, path, response.text, wait, this.opts.errorContext);
+      const err = apiErrorFor(response.status, method, path, response.text, asked, this.opts.errorContext);
+      if (GATEWAY_STATUS.has(response.status) && !isIdempotent(method)) err.markMayHaveSucceeded();
+      throw err;
     }
   }
 
-  private async wait(method: string, path: string, attempt: number, delayMs: number, reason: string, signal?: AbortSignal) {
+  private async wait(method: string, path: string, attempt: number, delayMs: number, reason: string) {
     this.opts.onEvent?.({ kind: "retry", method, path, attempt: attempt + 1, delayMs, reason });
-    await sleep(delayMs, signal);
+    await sleep(delayMs);
   }
 
-  private async once(method: string, path: string, payload: string | undefined, signal?: AbortSignal) {
-    const res = await this.agent.request({
-      origin: this.origin,
-      path,
-      method: method as "GET",
-      headers: {
-        authorization: `Bearer ${this.opts.apiKey}`,
-        accept: "application/json",
-        "user-agent": this.opts.userAgent,
-        ...(payload === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: payload,
-      headersTimeout: this.opts.timeoutMs,
-      bodyTimeout: this.opts.timeoutMs,
-      signal,
+  /**
+   * One attempt. The deadline starts in `onConnect`, which undici calls as it writes the request to a connected
+   * socket: anything that fails before (no free connection yet, refused, DNS, TLS, proxy) never reached PostHog.
+   */
+  private once(method: string, path: string, payload: string | undefined, timeoutMs: number): Promise<Attempt> {
+    return new Promise((resolve) => {
+      let written = false;
+      let timedOut = false;
+      let timer: NodeJS.Timeout | undefined;
+      let status = 0;
+      let headers: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      const finish = (attempt: Attempt) => {
+        clearTimeout(timer);
+        resolve(attempt);
+      };
+      const dispatch = () => this.dispatcher.dispatch(
+        {
+          origin: this.origin,
+          path,
+          method: method as Dispatcher.HttpMethod,
+          headers: {
+            authorization: `Bearer ${this.opts.apiKey}`,
+            accept: "application/json",
+            "user-agent": this.opts.userAgent,
+            ...(payload === undefined ? {} : { "content-type": "application/json" }),
+          },
+          body: payload,
+          // undici's own timers are a backstop: they tick once a second, too coarse for short deadlines.
+          headersTimeout: timeoutMs + 1_000,
+          bodyTimeout: timeoutMs + 1_000,
+        },
+        {
+          onConnect: (abort) => {
+            written = true;
+            timer = setTimeout(() => {
+              timedOut = true;
+              abort(new Error(`no answer within ${timeoutMs} ms`));
+            }, timeoutMs);
+          },
+          onHeaders: (statusCode, rawHeaders) => {
+            status = statusCode;
+            headers = headerMap(rawHeaders);
+            return true;
+          },
+          onData: (chunk) => {
+            chunks.push(chunk);
+            return true;
+          },
+          onComplete: () => finish({ response: { status, text: Buffer.concat(chunks).toString("utf8") }, headers }),
+          onError: (error) =>
+            finish({ error, written, timedOut: timedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError }),
+        },
+      );
+      try {
+        dispatch();
+      } catch (error) {
+        // Refused before anything was sent (a closed client, an invalid request).
+        finish({ error, written: false, timedOut: false });
+      }
     });
-    const text = await res.body.text();
-    return { response: { status: res.statusCode, text }, headers: res.headers };
-  }
-
-  /** Parses a JSON body; an HTML page or a truncated body becomes a clear ResponseParseError, not a crash. */
-  parseJson(method: string, path: string, response: RawResponse): unknown {
-    if (response.text === "") return undefined;
-    try {
-      return JSON.parse(response.text);
-    } catch {
-      throw new ResponseParseError(method, path, response.status, this.scrub(response.text).slice(0, 200));
-    }
-  }
-
-  /** Scrubbed before it is cut, so no excerpt ends in half a secret. */
-  private scrub(text: string): string {
-    return (this.opts.errorContext?.scrub ?? redactSecrets)(text);
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.dispatcher.close();
   }
 }

@@ -138,7 +138,15 @@ export function toDynamicProvider(def: AnyResourceDefinition, services: Lifecycl
         const locals = Object.fromEntries(Object.entries(inputs).filter(([key]) => def.localProperties.includes(key)));
         return { outs: compact({ ...kept, ...locals }) };
       }
-      const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], () => def.update(ctx, id, withoutProvider(olds), inputs, changes));
+      const outputs = await guarded(ctx, "update", news[PROVIDER_KEY], async () => {
+        try {
+          return await def.update(ctx, id, withoutProvider(olds), inputs, changes);
+        } catch (err) {
+          // Only a 404 on the object itself means it is gone (not one on, say, a table row of a source).
+          if (!(err instanceof NotFoundError && err.path.includes(`/${encodeURIComponent(id)}/`))) throw err;
+          throw new ResourceOperationError(ctx.label, "update", new Error(`${id} is gone from PostHog (${err.message}); it was deleted outside Pulumi. Run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` creates it again.`));
+        }
+      });
       return { outs: compact(scrubServerText(def, outputs, ctx)) };
     },
 

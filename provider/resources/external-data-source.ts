@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
 import { hostOverrideSchema } from "../config";
-import { PostHogConnectionError, type ExternalDataSource as ApiSource, type SchemaRow, type UpdateSchemaRowBody } from "../client";
+import { mayHaveBeenApplied, type ExternalDataSource as ApiSource, type SchemaRow, type UpdateSchemaRowBody } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
 import { findAfterAmbiguousCreate } from "../resource/reconcile";
@@ -460,7 +460,7 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
       ctx.progress("creating (PostHog checks the credentials and discovers tables)");
       id = (await ctx.client.externalDataSources.create(createBody(inputs))).id;
     } catch (err) {
-      if (!(err instanceof PostHogConnectionError && err.mayHaveSucceeded)) throw err;
+      if (!mayHaveBeenApplied(err)) throw err;
       ctx.progress("create response lost; looking for the source by type and prefix");
       const found = await findAfterAmbiguousCreate(ctx, () => findByTypeAndPrefix(ctx, inputs));
       if (!found) throw err;

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
 import { hostOverrideSchema } from "../config";
-import { BadRequestError, PostHogConnectionError, type SavedQuery as ApiView } from "../client";
+import { BadRequestError, mayHaveBeenApplied, type SavedQuery as ApiView } from "../client";
 import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
 import { findAfterAmbiguousCreate } from "../resource/reconcile";
@@ -165,7 +165,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
     } catch (err) {
       // A lost response, or PostHog's upsert path refusing our own re-sent create: the view may exist. Adopt it only
       // if it is exactly the one we were creating; never overwrite someone else's view.
-      const ambiguous = (err instanceof PostHogConnectionError && err.mayHaveSucceeded) || (err instanceof BadRequestError && MODIFIED_ELSEWHERE.test(err.detail));
+      const ambiguous = mayHaveBeenApplied(err) || (err instanceof BadRequestError && MODIFIED_ELSEWHERE.test(err.detail));
       if (!ambiguous) throw err;
       ctx.progress("create response lost; looking the view up by name");
       const existing = await findAfterAmbiguousCreate(ctx, () => findByName(ctx, inputs.name));

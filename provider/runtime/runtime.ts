@@ -22,9 +22,8 @@ const services: LifecycleServices = {
     let client = clients.get(key);
     if (!client) {
       client = new PostHogClient({
-        host: connection.host,
+        ...connection,
         apiKey,
-        projectId: connection.projectId,
         onEvent: (event) => {
           if (event.kind === "retry") {
             engineLog.info(`${label}: ${event.method} ${event.path} ${event.reason}; retry ${event.attempt} in ${Math.round(event.delayMs)} ms`);

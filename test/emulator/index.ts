@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { drf, HttpError, notFound, readBody, send } from "./http";
@@ -21,6 +22,8 @@ export interface EmulatorOptions {
   latencyMs?: number;
   viewPageSize?: number;
   persistPath?: string;
+  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 export interface RecordedRequest {
@@ -30,9 +33,27 @@ export interface RecordedRequest {
   status: number;
   body: unknown;
   at: number;
+  /** The client side's port of the connection: tells which connections (e.g. a proxy's) carried the request. */
+  remotePort: number | undefined;
 }
 
-export type Fault = { kind: "status"; status: number; body?: unknown; headers?: Record<string, string>; /** sent as is instead of `body` as JSON: a truncated or HTML body */ text?: string } | { kind: "delay"; ms: number } | { kind: "reset" } | { kind: "commit-then-drop" };
+/**
+ * `status` answers with that status instead of PostHog's answer: before the handler runs (PostHog refused, nothing
+ * changed) or, with `afterCommit`, after it ran (a gateway that timed out or lost PostHog's answer: the change stands).
+ */
+export type Fault =
+  | {
+      kind: "status";
+      status: number;
+      body?: unknown;
+      headers?: Record<string, string>;
+      /** sent as is instead of `body` as JSON: a truncated or HTML body (a gateway's own page) */
+      text?: string;
+      afterCommit?: boolean;
+    }
+  | { kind: "delay"; ms: number }
+  | { kind: "reset" }
+  | { kind: "commit-then-drop" };
 export interface FaultRule {
   method?: string;
   path: string | RegExp;
@@ -151,7 +172,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const method = req.method ?? "GET";
     const text = await readBody(req);
     const record = (status: number, body: unknown) =>
-      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status, body: mask(body), at: Date.now() });
+      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status, body: mask(body), at: Date.now(), remotePort: req.socket.remotePort });
     let parsed: Record<string, unknown> = {};
     try {
       parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -167,11 +188,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       req.socket.destroy();
       return;
     }
-    if (rule?.fault.kind === "status") {
-      record(rule.fault.status, parsed);
-      if (rule.fault.text !== undefined) return void res.writeHead(rule.fault.status, { "content-type": "text/html", ...rule.fault.headers }).end(rule.fault.text);
-      return send(res, rule.fault.status, rule.fault.body ?? { type: "server_error", code: "error", detail: "Injected fault.", attr: null }, rule.fault.headers);
-    }
+    const injected = rule?.fault.kind === "status" ? rule.fault : undefined;
+    const answerInjected = () => {
+      record(injected!.status, parsed);
+      if (injected!.text !== undefined) return void res.writeHead(injected!.status, { "content-type": "text/html", ...injected!.headers }).end(injected!.text);
+      send(res, injected!.status, injected!.body ?? { type: "server_error", code: "error", detail: "Injected fault.", attr: null }, injected!.headers);
+    };
+    if (injected && !injected.afterCommit) return answerInjected();
     if (rule?.fault.kind === "delay") await new Promise((r) => setTimeout(r, (rule.fault as { ms: number }).ms));
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const keyScopes = bearer === undefined ? undefined : keys.get(bearer);
@@ -192,6 +215,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     } catch (err) {
       out = err instanceof HttpError ? { status: err.status, body: err.body } : { status: 500, body: { type: "server_error", code: "error", detail: String(err), attr: null } };
     }
+    if (injected) return answerInjected();
     record(out.status, parsed);
     if (rule?.fault.kind === "commit-then-drop") {
       req.socket.destroy();
@@ -200,10 +224,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     send(res, out.status, out.body);
   }
 
-  const server = createServer((req, res) => void handle(req, res));
+  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+  const server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://127.0.0.1:${port}`;
+  baseUrl = `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`;
   return {
     url: baseUrl,
     port,

@@ -60,7 +60,7 @@ export const credentials: SourceCredentials = isLive
   ? { stripe: stripeFromEnv(), postgres: postgresFromEnv() }
   : {
       stripe: { secretKey: "sk_test_emulator_canary_7f3a9", accountId: "acct_1" },
-      postgres: { host: "db.internal", port: 5432, database: "app", user: "ro", password: "pg-canary-password-41", schema: "public" },
+      postgres: { host: "db.internal", port: 5432, database: "app", user: "ro", password: "pg-canary-password-41", schema: "public", table: "orders" },
     };
 
 /**

@@ -32,6 +32,8 @@ export interface PostgresCredentials {
   user: string;
   password: string;
   schema: string;
+  /** One table of that schema the tests may sync (`?table=`); without it a test source syncs what PostHog finds. */
+  table: string | undefined;
 }
 
 export function missingServerVars(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -67,7 +69,7 @@ export function stripeFromEnv(env: NodeJS.ProcessEnv = process.env): StripeCrede
   return secretKey ? { secretKey, accountId: env[STRIPE_ACCOUNT_VAR] ?? "" } : undefined;
 }
 
-/** `postgres://user:password@host:port/database?schema=public` */
+/** `postgres://user:password@host:port/database?schema=public&table=orders` */
 export function postgresFromEnv(env: NodeJS.ProcessEnv = process.env): PostgresCredentials | undefined {
   const raw = env[POSTGRES_VAR];
   if (!raw) return undefined;
@@ -79,5 +81,6 @@ export function postgresFromEnv(env: NodeJS.ProcessEnv = process.env): PostgresC
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     schema: url.searchParams.get("schema") ?? "public",
+    table: url.searchParams.get("table") ?? undefined,
   };
 }

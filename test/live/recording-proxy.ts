@@ -93,7 +93,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
       try {
         const upstream = await request(`${opts.upstream}${url.pathname}${url.search}`, { method: method as "GET", headers, body: text || undefined });
         const answer = await upstream.body.text();
-        requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: upstream.statusCode, body: mask(parsed), at });
+        requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: upstream.statusCode, body: mask(parsed), at, remotePort: req.socket.remotePort ?? 0 });
         let json: unknown;
         try {
           json = answer ? JSON.parse(answer) : undefined;
@@ -116,7 +116,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
         }
         res.writeHead(upstream.statusCode, out).end(answer);
       } catch {
-        requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, body: mask(parsed), at });
+        requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, body: mask(parsed), at, remotePort: req.socket.remotePort ?? 0 });
         req.socket.destroy();
       }
     })();
