@@ -20,7 +20,7 @@ const options = {
 export const driftSpec = {
   name: "drift",
   summary:
-    "Compare a stack with live PostHog: properties changed outside Pulumi, resources deleted outside Pulumi, and sources or views in the project the stack does not manage (PostHog's own managed views are never listed). Exit code 0 = no drift, 2 = drift, 1 = error.",
+    "Compare a stack with live PostHog: properties changed outside Pulumi, resources deleted outside Pulumi, and sources, views, tables or joins in the project the stack does not manage (PostHog's own managed views are never listed). Exit code 0 = no drift, 2 = drift, 1 = error.",
   usage: "posthog-warehouse drift [--cwd <dir>] [--stack <name>] [--out <file>] [--json <file>] [--update-state] [--ignore <name|prefix*>]... [--ignore-stack <stack>]...",
   options,
   help: {
@@ -47,14 +47,18 @@ async function listUnmanaged(stack: Stack, managed: Set<string>, rules: Omit<Ign
     for (const id of await idsOfStack(stack, name)) others.add(id);
   }
   const connection = await stackConnection(stack);
-  progress.step(`listing sources and views in PostHog project ${connection.projectId}`);
+  progress.step(`listing sources, views, tables and joins in PostHog project ${connection.projectId}`);
   const client = new PostHogClient(connection);
   try {
     const sources = [];
     for await (const source of client.externalDataSources.list()) sources.push(source);
     const views = [];
     for await (const view of client.savedQueries.list()) views.push(view);
-    return findUnmanaged(sources, views, managed, { ...rules, otherStacks: others });
+    const tables = [];
+    for await (const table of client.warehouseTables.list({ include_columns: "false" })) tables.push(table);
+    const joins = [];
+    for await (const join of client.warehouseJoins.list()) joins.push(join);
+    return findUnmanaged({ sources, views, tables, joins }, managed, { ...rules, otherStacks: others });
   } finally {
     await client.close();
   }

@@ -21,7 +21,7 @@ const options = {
 export const importSpec = {
   name: "import",
   summary:
-    "Write a Pulumi program that adopts every source and view of a PostHog project: `pulumi up` then records them in the stack without changing them, and the next preview shows no change. Secrets become config placeholders. Views PostHog manages itself are left out.",
+    "Write a Pulumi program that adopts every source, view, warehouse table and join of a PostHog project: `pulumi up` then records them in the stack without changing them, and the next preview shows no change. Secrets become config placeholders. Views PostHog manages itself are left out.",
   usage: "posthog-warehouse import [--project <id>] [--host <url>] [--out <file>] [--force]",
   options,
   help: {
@@ -73,14 +73,21 @@ export async function runImport(argv: string[], progress: Progress): Promise<num
   const client = new PostHogClient(connection);
   const { sources, views, postHogManaged } = await readProject(client, connection.projectId, progress).finally(() => client.close());
 
-  const program = generateProgram(sources, views, { host: connection.host, projectId: connection.projectId, date: new Date().toISOString().slice(0, 10) });
+  progress.step(`listing warehouse tables and joins (${count(views.length, "view")} found)`);
+  const tables = [];
+  // Tables synced by a source come with it; only tables over files are resources of their own.
+  for await (const table of client.warehouseTables.list({ include_columns: "false" })) if (!table.deleted && !table.external_data_source) tables.push(table);
+  const joins = [];
+  for await (const join of client.warehouseJoins.list()) if (!join.deleted) joins.push(join);
+
+  const program = generateProgram(sources, views, { host: connection.host, projectId: connection.projectId, date: new Date().toISOString().slice(0, 10) }, { tables, joins });
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, program.code);
   const projectFile = path.join(path.dirname(target), "Pulumi.yaml");
   if (!existsSync(projectFile)) writeFileSync(projectFile, `name: posthog-warehouse\nruntime: nodejs\nmain: ${path.basename(target)}\n`);
 
   const lines = [
-    `Wrote ${target}: ${count(sources.length, "source")} and ${count(views.length, "view")} to adopt.`,
+    `Wrote ${target}: ${tables.length + joins.length > 0 ? `${count(sources.length, "source")}, ${count(views.length, "view")}, ${count(tables.length, "table")} and ${count(joins.length, "join")}` : `${count(sources.length, "source")} and ${count(views.length, "view")}`} to adopt.`,
     ...(postHogManaged > 0 ? [`Left out ${count(postHogManaged, "view")} PostHog manages itself (managed_viewset_kind): PostHog refuses to let them be changed or deleted.`] : []),
     ...(program.secrets.length > 0 ? ["", "PostHog never returns secrets; set these before `pulumi up`:", ...program.secrets.map((s) => `  pulumi config set --secret ${s.key} <value>   # ${s.resource}: ${s.path}`)] : []),
     "",

@@ -9,9 +9,21 @@ const milliseconds = z.string().regex(/^[1-9]\d*$/, "must be a positive whole nu
  * environment variable. This schema is the single source of truth for the config section of schema.json and the
  * README.
  */
+/**
+ * A PostHog host URL. No `user:password@`: PostHog authenticates with the API key only (the client never sends URL
+ * credentials), and a host is stored in plaintext (stack config, state, an imported program).
+ */
+function hostUrl(example: string) {
+  return z
+    .url({ protocol: /^https?$/, error: `must be an http(s) URL such as ${example}` })
+    .refine((url) => {
+      const parsed = URL.parse(url);
+      return !parsed || (parsed.username === "" && parsed.password === "");
+    }, "must not contain user:password@ (PostHog authenticates with the API key; the host is stored in plaintext)");
+}
+
 export const providerConfigSchema = z.object({
-  host: z
-    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://us.posthog.com" })
+  host: hostUrl("https://us.posthog.com")
     .describe("PostHog host, e.g. https://us.posthog.com, https://eu.posthog.com or a self-hosted URL. Plain http:// only for loopback hosts unless allowInsecureHttp. Env: POSTHOG_HOST.")
     .meta({ env: ["POSTHOG_HOST"], default: "https://us.posthog.com" }),
   apiKey: z
@@ -46,7 +58,7 @@ export const CONFIG_NAMESPACE = "posthog";
 export const DEFAULT_HOST = "https://us.posthog.com";
 
 /** A per-resource `host` override: same URL rule as `posthog:host` (the http rule is checked with the stack's opt-in). */
-export const hostOverrideSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://eu.posthog.com" });
+export const hostOverrideSchema = hostUrl("https://eu.posthog.com");
 
 /** Anything that can look up a namespaced config key (`posthog:host`), e.g. the dynamic provider's ConfigureRequest.config. */
 export interface ConfigSource {
@@ -65,6 +77,19 @@ export class ConfigurationError extends Error {
 
 function firstDefined(...values: Array<string | undefined>): string | undefined {
   return values.find((v) => v !== undefined && v !== "");
+}
+
+/** Where a resource's object lives: the PostHog host and project its operations address. */
+export type Target = Pick<ProviderConfig, "host" | "projectId">;
+
+/**
+ * The target a resource's overrides resolve to with the current config and environment, without needing the API
+ * key (diff runs it to notice a target change, and makes no call).
+ */
+export function resolveTarget(source: ConfigSource | undefined, env: NodeJS.ProcessEnv, overrides: ConnectionOverrides = {}): Target {
+  // The API key is not needed to know the target: a placeholder keeps its absence from failing here.
+  const { host, projectId } = resolveConnection({ get: (key) => (key === `${CONFIG_NAMESPACE}:apiKey` ? "unused" : source?.get(key)) }, env, overrides);
+  return { host, projectId };
 }
 
 function lookup(source: ConfigSource | undefined): (key: string) => string | undefined {

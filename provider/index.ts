@@ -5,4 +5,6 @@
  */
 export { ExternalDataSource, type ExternalDataSourceArgs } from "./resources/external-data-source";
 export { SavedQuery, type SavedQueryArgs } from "./resources/saved-query";
+export { WarehouseTable, type WarehouseTableArgs } from "./resources/warehouse-table";
+export { syncedTableName, WarehouseJoin, type WarehouseJoinArgs } from "./resources/warehouse-join";
 export { providerConfigSchema, type ProviderConfig } from "./config";

@@ -8,6 +8,8 @@ import { z } from "zod";
 import { providerConfigSchema } from "../provider/config";
 import { externalDataSourceInputsSchema, EXTERNAL_DATA_SOURCE_OUTPUTS } from "../provider/resources/external-data-source";
 import { savedQueryInputsSchema, SAVED_QUERY_OUTPUTS } from "../provider/resources/saved-query";
+import { warehouseJoinInputsSchema, WAREHOUSE_JOIN_OUTPUTS } from "../provider/resources/warehouse-join";
+import { warehouseTableInputsSchema, WAREHOUSE_TABLE_OUTPUTS } from "../provider/resources/warehouse-table";
 
 /** The repository root, whether this runs from scripts/ (tests) or dist/scripts/ (npm run schema). */
 const ROOT = (() => {
@@ -18,7 +20,7 @@ const ROOT = (() => {
 
 type JsonSchema = { type?: string; description?: string; properties?: Record<string, JsonSchema>; required?: string[]; [k: string]: unknown };
 
-const SECRET_INPUTS: Record<string, string[]> = { ExternalDataSource: ["jobInputs"] };
+const SECRET_INPUTS: Record<string, string[]> = { ExternalDataSource: ["jobInputs"], WarehouseTable: ["credential"] };
 
 function properties(schema: z.ZodType, secret: string[] = []) {
   const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
@@ -55,13 +57,15 @@ export function buildSchema() {
   return {
     name: "posthog-warehouse",
     displayName: "PostHog data warehouse",
-    description: "PostHog data warehouse sources and saved queries (views) as Pulumi resources (TypeScript dynamic providers).",
+    description: "PostHog data warehouse sources, saved queries (views), tables over files and joins as Pulumi resources (TypeScript dynamic providers).",
     version: (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version,
     config: { variables: config.properties, defaults: [] as string[] },
     provider: { description: "The PostHog warehouse provider.", inputProperties: config.properties },
     resources: {
       "posthog-warehouse:index:ExternalDataSource": resource("ExternalDataSource", externalDataSourceInputsSchema, EXTERNAL_DATA_SOURCE_OUTPUTS),
       "posthog-warehouse:index:SavedQuery": resource("SavedQuery", savedQueryInputsSchema, SAVED_QUERY_OUTPUTS),
+      "posthog-warehouse:index:WarehouseTable": resource("WarehouseTable", warehouseTableInputsSchema, WAREHOUSE_TABLE_OUTPUTS),
+      "posthog-warehouse:index:WarehouseJoin": resource("WarehouseJoin", warehouseJoinInputsSchema, WAREHOUSE_JOIN_OUTPUTS),
     },
   };
 }

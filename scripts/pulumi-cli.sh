@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Gives the tests and the demo a pulumi CLI of the pinned version, with no download from Pulumi's servers:
 # a pulumi on PATH that is recent enough, else a cached build, else a build from the Go module proxy.
-# Prints the directory holding `pulumi` (and the dynamic-provider launcher) as its last line.
+# Then puts the Node.js language host beside it (scripts/pulumi-language-nodejs.sh), so `pulumi up` runs Node programs.
+# Prints the directory holding `pulumi`, the language host and the dynamic-provider launcher as its last line.
 set -euo pipefail
 VERSION=3.259.0
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,14 +19,16 @@ mkdir -p "$bin"
 # The engine starts the dynamic-provider plugin through this launcher; it ships in @pulumi/pulumi.
 ln -sf "$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
 
+finish() { bash "$root/scripts/pulumi-language-nodejs.sh" "$bin"; echo "$bin"; exit 0; }
+
 if [ -x "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "v$VERSION" ]; then
   log "reusing cached pulumi v$VERSION"
-  echo "$bin"; exit 0
+  finish
 fi
 if [ -z "${PULUMI_CLI_FORCE_BUILD:-}" ] && command -v pulumi >/dev/null 2>&1 && version_ok "$(command -v pulumi)"; then
   log "using $(command -v pulumi) ($(pulumi version))"
   ln -sf "$(command -v pulumi)" "$bin/pulumi"
-  echo "$bin"; exit 0
+  finish
 fi
 
 command -v go >/dev/null || { log "Go is needed to build the Pulumi CLI from source (none on PATH)"; exit 1; }
@@ -39,4 +42,4 @@ GOFLAGS=-mod=mod go build -trimpath \
   -o "$bin/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 mv "$bin/pulumi.tmp" "$bin/pulumi"
 log "built $("$bin/pulumi" version) in $(( $(date +%s) - start ))s"
-echo "$bin"
+finish

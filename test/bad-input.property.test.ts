@@ -3,6 +3,8 @@ import fc from "fast-check";
 import { toDynamicProvider, type LifecycleServices } from "../provider/resource/lifecycle";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
+import { warehouseJoinDefinition } from "../provider/resources/warehouse-join";
+import { warehouseTableDefinition } from "../provider/resources/warehouse-table";
 
 /*
  * Generated bad inputs: every one must be refused at check, with the failing property named and its path in the
@@ -39,6 +41,42 @@ describe("generated bad inputs are refused at check, naming the property, with 0
       fc.record({ property: fc.constant("syncFrequency"), value: fc.oneof(wrongType, fc.string({ maxLength: 8 }).filter((s) => !["never", "1min", "5min", "15min", "30min", "1hour", "6hour", "12hour", "24hour", "7day", "30day"].includes(s))) }),
       fc.record({ property: fc.constant("materialized"), value: fc.oneof(fc.integer(), fc.string()) }),
       fc.record({ property: fc.constant("projectId"), value: fc.oneof(fc.integer(), fc.string({ minLength: 1 }).filter((s) => !/^\d+$/.test(s))) }),
+    );
+    await fc.assert(fc.asyncProperty(bad, ({ property, value }) => assertRefused(provider, { ...good, [property]: value }, property)), { numRuns: RUNS });
+    expect(apiCalls).toBe(0);
+  });
+
+  it(`WarehouseTable: ${RUNS} cases`, async () => {
+    const provider = toDynamicProvider(warehouseTableDefinition, offline);
+    const good = { name: "orders", format: "Parquet", urlPattern: "https://b.s3.amazonaws.com/o/*.parquet", credential: { accessKey: "k", accessSecret: "s" } };
+    const bad = fc.oneof(
+      fc.record({ property: fc.constant("name"), value: fc.oneof(wrongType, unicode, fc.constantFrom("", "1x", "a-b", "a.b", "events", "Persons", "a b"), fc.string({ minLength: 129, maxLength: 300 }).map((s) => `a${s.replace(/[^A-Za-z]/g, "b")}`)) }),
+      fc.record({ property: fc.constant("format"), value: fc.oneof(wrongType, fc.constantFrom("JSON", "parquet", "csv", "", "Avro")) }),
+      fc.record({
+        property: fc.constant("urlPattern"),
+        value: fc.oneof(wrongType, fc.constantFrom("", "s3://b/x", "http://b.example.com/x", "https://", "https://localhost/x", "b.s3.amazonaws.com/x"), fc.string({ minLength: 500, maxLength: 600 }).map((s) => `https://b.example.com/${s}`)),
+      }),
+      fc.record({
+        property: fc.constant("credential"),
+        value: fc.oneof(
+          wrongType,
+          fc.constantFrom({}, { accessKey: "k" }, { accessSecret: "s" }, { accessKey: "", accessSecret: "s" }, { accessKey: "k", accessSecret: "  " }, { accessKey: "k", accessSecret: "s", region: "x" }),
+        ),
+      }),
+      fc.record({ property: fc.constant("options"), value: fc.oneof(fc.integer(), fc.string(), fc.constant({ csvAllowDoubleQuotes: "yes" }), fc.constant({ csv_allow_double_quotes: true })) }),
+    );
+    await fc.assert(fc.asyncProperty(bad, ({ property, value }) => assertRefused(provider, { ...good, [property]: value }, property)), { numRuns: RUNS });
+    expect(apiCalls).toBe(0);
+  });
+
+  it(`WarehouseJoin: ${RUNS} cases`, async () => {
+    const provider = toDynamicProvider(warehouseJoinDefinition, offline);
+    const good = { sourceTableName: "orders", sourceTableKey: "email", joiningTableName: "persons", joiningTableKey: "properties.email", fieldName: "person" };
+    const blank = fc.oneof(wrongType, fc.constantFrom("", "  ", "\t"), fc.string({ minLength: 401, maxLength: 500 }).map((s) => `a${s}`));
+    const bad = fc.oneof(
+      fc.constantFrom("sourceTableName", "sourceTableKey", "joiningTableName", "joiningTableKey").chain((property) => fc.record({ property: fc.constant(property), value: blank })),
+      fc.record({ property: fc.constant("fieldName"), value: fc.oneof(blank, fc.string({ maxLength: 10 }).map((s) => `${s}.x`)) }),
+      fc.record({ property: fc.constant("configuration"), value: fc.oneof(fc.integer(), fc.string(), fc.constant({ experimentsOptimized: "yes" }), fc.constant({ experiments_optimized: true })) }),
     );
     await fc.assert(fc.asyncProperty(bad, ({ property, value }) => assertRefused(provider, { ...good, [property]: value }, property)), { numRuns: RUNS });
     expect(apiCalls).toBe(0);

@@ -62,7 +62,10 @@ describe("plan and drift", () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ apiKey: API_KEY });
-    project = new TestProject("cli-e2e");
+    // The project's own tsconfig.json, stricter than Pulumi's defaults: the program must compile with it.
+    project = new TestProject("cli-e2e", {
+      files: { "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, noUnusedLocals: true, target: "es2022", module: "commonjs", moduleResolution: "node" }, files: ["index.ts"] }) },
+    });
     project.writeProgram(program(QUERY_1, SECRET_1));
     await project.op("up", "dev", config());
   });
@@ -82,7 +85,7 @@ describe("plan and drift", () => {
       expect(help.stdout).toContain("--stack");
     }
     expect((await project.cli(["plan", "--bogus"])).code).toBe(1);
-  });
+  }, 300_000);
 
   it("plan shows a query change line by line and a secret change without its text, with no API call", async () => {
     project.writeProgram(program(QUERY_2, SECRET_2));
@@ -110,7 +113,7 @@ describe("plan and drift", () => {
     expect(run.stdout).toContain("```diff\n@@ -1,3 +1,3 @@\n-select event, distinct_id\n+select event, distinct_id, timestamp\n from events");
     expect(run.stdout).toContain("| `jobInputs.auth_method.stripe_secret_key` | changed | [secret] | [secret] |");
     expectNoCanary(run.stdout, run.stderr, json);
-  });
+  }, 300_000);
 
   it("drift exits 0 with nothing changed and makes only read calls", async () => {
     await project.op("up", "dev", config());
@@ -122,7 +125,7 @@ describe("plan and drift", () => {
     expect(emulator.requests.length).toBeGreaterThan(0);
     expect(emulator.requests.filter((r) => WRITES.has(r.method))).toEqual([]);
     expectNoCanary(run.stdout, run.stderr, readFileSync(path.join(project.dir, "drift.json"), "utf8"));
-  });
+  }, 300_000);
 
   it("drift exits 2 and names a query edited, a description changed, a source deleted and an unmanaged view", async () => {
     const client = new PostHogClient({ host: emulator.url, apiKey: API_KEY, projectId: "1" });
@@ -163,7 +166,7 @@ describe("plan and drift", () => {
 
     // The state was not touched: the same drift is still there on a second look.
     expect((await project.cli(["drift", "--stack", "dev"])).code).toBe(2);
-  });
+  }, 300_000);
 
   it("drift leaves out what --ignore names and what another stack manages (--ignore-stack), exit codes unchanged", { timeout: 300_000 }, async () => {
     // Another stack sharing the project: its view is its own, not unmanaged.
@@ -191,6 +194,51 @@ describe("plan and drift", () => {
     expect(report).toMatchObject({ drifted: false, unmanaged: [], leftOut: { ignored: listed.length } });
     expect(run.stdout).toContain("No drift");
   });
+});
+
+describe("plan and drift on a CommonJS JavaScript project with `main:` in Pulumi.yaml", () => {
+  let emulator: Emulator;
+  let project: TestProject;
+  const cjs = (query: string) => `const { SavedQuery } = require("pulumi-posthog-warehouse");
+exports.view = new SavedQuery("report", { name: "cjs_report", query: ${JSON.stringify(query)} }).name;
+`;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ apiKey: API_KEY });
+    project = new TestProject("cli-cjs", { files: { "Pulumi.yaml": "name: cli-cjs\nruntime: nodejs\nmain: app/main.js\n", "app/main.js": cjs("select 1 as n") } });
+    await project.op("up", "dev", { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: API_KEY, secret: true }, "posthog:projectId": { value: "1" } });
+  });
+  afterAll(async () => {
+    removeProject(project);
+    await emulator?.close();
+  });
+
+  it("plan reports the edited query with no API call", async () => {
+    project.writeProgram(cjs("select 2 as n"), "app/main.js");
+    emulator.clearRequests();
+    const run = await project.cli(["plan", "--stack", "dev", "--json", "plan.json"]);
+    expect(run.stderr).not.toMatch(/^error/m);
+    expect(run.code).toBe(0);
+    expect(emulator.requests).toHaveLength(0);
+    const report = JSON.parse(readFileSync(path.join(project.dir, "plan.json"), "utf8")) as PlanReport;
+    expect(report.summary).toMatchObject({ create: 0, update: 1, delete: 0 });
+    expect(report.changes.find((c) => c.name === "report")?.properties.map((p) => [p.path, p.change])).toEqual([["query", "changed"]]);
+    expect(run.stdout).toContain("### ~ update SavedQuery `report`");
+  }, 300_000);
+
+  it("drift names a query edited in the UI", async () => {
+    project.writeProgram(cjs("select 1 as n"), "app/main.js");
+    const view = emulator.state.views.find((v) => v.name === "cjs_report" && !v.deleted)!;
+    const client = new PostHogClient({ host: emulator.url, apiKey: API_KEY, projectId: "1" });
+    await client.savedQueries.update(view.id, { query: { kind: "HogQLQuery", query: "select 3 as n" }, edited_history_id: view.latest_history_id == null ? null : String(view.latest_history_id) });
+    const run = await project.cli(["drift", "--stack", "dev", "--json", "drift.json"]);
+    expect(run.stderr).not.toMatch(/^error/m);
+    expect(run.code).toBe(2);
+    const report = JSON.parse(readFileSync(path.join(project.dir, "drift.json"), "utf8")) as DriftReport;
+    expect(report.changed.map((r) => [r.name, r.properties.map((p) => [p.path, p.before, p.after])])).toEqual([["report", [["query", "select 1 as n", "select 3 as n"]]]]);
+    expect(report.deleted).toEqual([]);
+    expect(report.unmanaged).toEqual([]);
+  }, 300_000);
 });
 
 describe("import", () => {
@@ -274,5 +322,5 @@ describe("import", () => {
     expect([...providers].every((p) => p.length <= 2048 && p.includes("runtime/providers/"))).toBe(true);
     const hits = canaryHits([...CANARIES, ...adoptionCanaries], { state, plan: plan.stdout + plan.stderr, planJson: readFileSync(path.join(project.dir, "plan.json"), "utf8") });
     expect(hits).toEqual([]);
-  });
+  }, 300_000);
 });

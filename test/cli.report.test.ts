@@ -124,7 +124,7 @@ describe("unmanaged objects for drift", () => {
       view("v6", "team_b_view"),
       view("v7", "by_id"),
     ];
-    const listing = findUnmanaged(sources, views, new Set(["s1", "v1"]), { patterns: ["scratch_*", "v7"], otherStacks: new Set(["s4", "v6"]) });
+    const listing = findUnmanaged({ sources, views }, new Set(["s1", "v1"]), { patterns: ["scratch_*", "v7"], otherStacks: new Set(["s4", "v6"]) });
     expect(listing.unmanaged).toEqual([
       { type: "ExternalDataSource", id: "s3", name: "Stripe" },
       { type: "SavedQuery", id: "v4", name: "adhoc" },

@@ -60,6 +60,13 @@ describe("emulator: sources", () => {
     expect((await call("GET", `${SRC}${created.json!.id}/`)).json!.status).toBe("Completed");
   });
 
+  // Creates a source with an unprefixed name on a made-up database: never on a real project.
+  itEmulatorOnly("a table created to sync by CDC gets PostHog's CDC frequency (5 minutes), others 6 hours (facts.md)", async () => {
+    const created = await call("POST", SRC, { source_type: "Postgres", prefix: "cdc_", payload: { host: "db", port: 5432, database: "d", user: "u", password: "pw", schema: "public", schemas: [{ name: "orders", should_sync: true, sync_type: "cdc" }, { name: "users", should_sync: true }] } });
+    const read = await call("GET", `${SRC}${created.json!.id}/`);
+    expect(read.json!.schemas.map((r: { name: string; sync_frequency: string }) => [r.name, r.sync_frequency])).toEqual([["orders", "5min"], ["users", "6hour"]]);
+  });
+
   it("validates prefixes", async () => {
     const refused = await call("POST", SRC, { source_type: "Hubspot", prefix: "__", payload: {} });
     // A prefix of only underscores cannot carry the run prefix: should a server accept it, delete what it made.

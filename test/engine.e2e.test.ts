@@ -7,7 +7,9 @@ import path from "node:path";
 import { pulumiBinDir, REPO_ROOT } from "./harness/engine-env";
 import { TestStack } from "./harness/stack";
 
-// A plain dynamic provider that is not part of the package: loaded by absolute path from the build.
+// A plain dynamic provider that is not part of the package: loaded by absolute path from the build. An inline
+// program on purpose: this checks the engine and the harness themselves (the pinned CLI, the offline settings), with
+// no package install in the way; the project-folder path is what the examples and lifecycle e2e tests run.
 const FIXTURE = path.join(REPO_ROOT, "dist", "test", "harness", "file-provider.js");
 const provider: pulumi.dynamic.ResourceProvider = {
   create: (i) => require(FIXTURE).fileProvider.create(i),

@@ -104,7 +104,10 @@ describe("ExternalDataSource diff", () => {
   it("replaces on sourceType and prefix (PostHog ignores prefix changes), deleting first only on a clash", async () => {
     expect(await diff({ ...stripe, sourceType: "Hubspot", jobInputs: { hubspot_integration_id: 1 } })).toMatchObject({ replaces: ["sourceType"], deleteBeforeReplace: false });
     expect((await diff({ ...stripe, prefix: "other_" })).replaces).toEqual(["prefix"]);
-    expect((await diff({ ...stripe, host: "http://127.0.0.1:1" })).deleteBeforeReplace).toBe(true);
+    // A move to another host keeps nothing in common with the old object's place: create first, then delete there.
+    expect(await diff({ ...stripe, host: "http://127.0.0.1:1" })).toMatchObject({ replaces: ["host"], deleteBeforeReplace: false });
+    // The key is kept, so any replacement the engine decides on (replaceOnChanges) deletes first.
+    expect(await diff({ ...stripe, description: "d" })).toMatchObject({ replaces: [], deleteBeforeReplace: true });
   });
 
   it("compares secrets by value: a changed secret is a change, the same secret is not", async () => {

@@ -3,8 +3,12 @@ import type { RecordedRequest } from "./emulator";
 import { EngineOpError, TestStack } from "./harness/stack";
 import { credentials, itEmulatorOnly, lacks, startTarget, type Target } from "./harness/target";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ExternalDataSource } = require("pulumi-posthog-warehouse") as typeof import("../provider");
+import type { ExternalDataSource } from "../provider";
+
+/*
+ * A Pulumi project folder run by the `pulumi` CLI through the Node.js language host, the package installed from its
+ * packed tarball: `source` writes the index.ts a user would write.
+ */
 
 // Runs against the in-process emulator (npm test) and a live server (npm run test:live): see harness/target.ts.
 // Live, it needs a Stripe test account and a test Postgres database (README); the emulator accepts its own values.
@@ -27,13 +31,15 @@ const stripe = (over: Partial<Args> = {}): Args => ({
   schemas: [{ name: "Customer" }, { name: "Invoice" }],
   ...over,
 });
-const use = (args: Args) => stack.setProgram(async () => void new ExternalDataSource("stripe", args));
+const sourceProgram = (name: string, args: Args | undefined) =>
+  `import { ExternalDataSource } from "pulumi-posthog-warehouse";\n\n${args ? `new ExternalDataSource(${JSON.stringify(name)}, ${JSON.stringify(args, null, 2)});` : "export {};"}\n`;
+const use = (args: Args) => stack.writeProgram(sourceProgram("stripe", args));
 
 beforeAll(async () => {
   if (skip) return;
   target = await startTarget({ tag: "eds" });
   stack = await TestStack.create({
-    program: async () => void new ExternalDataSource("stripe", stripe()),
+    project: { files: { "index.ts": sourceProgram("stripe", stripe()) } },
     log: target.log,
     projectName: "eds-e2e",
     config: { "posthog:host": { value: target.url }, "posthog:apiKey": { value: target.apiKey, secret: true }, "posthog:projectId": { value: String(target.projectId) } },
@@ -103,7 +109,7 @@ describe.skipIf(skip)("ExternalDataSource under the real engine", () => {
     });
     await ui.close();
     const adopted: Args = { sourceType: "Postgres", prefix: n("app_"), jobInputs: connection, adoptId: id };
-    stack.setProgram(async () => void new ExternalDataSource("pg", adopted));
+    stack.writeProgram(sourceProgram("pg", adopted));
     const up = await stack.up();
     expect(up.requests.filter((r) => r.method === "POST")).toHaveLength(0);
     expect((await live()).map((s) => s.id)).toEqual([id]);
@@ -114,11 +120,11 @@ describe.skipIf(skip)("ExternalDataSource under the real engine", () => {
   itEmulatorOnly("removing ssh_tunnel turns it off in PostHog; a key changed in the UI shows in refresh and up restores it", async () => {
     const tunnel = { enabled: true, host: "bastion.example.com", port: 22, auth: { selection: "password", username: "jump", password: TUNNEL_SECRET } };
     const pg = (extra: Record<string, unknown>): Args => ({ sourceType: "Postgres", prefix: "app_", jobInputs: { host: "db.internal", port: 5432, database: "app", user: "ro", password: PG_SECRET, schema: "public", ...extra } });
-    stack.setProgram(async () => void new ExternalDataSource("pg", pg({ ssh_tunnel: tunnel })));
+    stack.writeProgram(sourceProgram("pg", pg({ ssh_tunnel: tunnel })));
     await stack.up();
     const source = () => target.emulator!.state.sources.find((s) => !s.deleted && s.prefix === "app_")!;
     expect(source().job_inputs.ssh_tunnel).toMatchObject({ enabled: true });
-    stack.setProgram(async () => void new ExternalDataSource("pg", pg({})));
+    stack.writeProgram(sourceProgram("pg", pg({})));
     await stack.up();
     expect(source().job_inputs.ssh_tunnel).toEqual({ enabled: false });
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
@@ -133,14 +139,14 @@ describe.skipIf(skip)("ExternalDataSource under the real engine", () => {
   }, 300_000);
 
   it("changing sourceType replaces the source", async () => {
-    stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "Stripe", prefix: n("app_"), jobInputs: { auth_method: { selection: "api_key", stripe_secret_key: SECRET } }, schemas: [{ name: "Customer" }] }));
+    stack.writeProgram(sourceProgram("pg", { sourceType: "Stripe", prefix: n("app_"), jobInputs: { auth_method: { selection: "api_key", stripe_secret_key: SECRET } }, schemas: [{ name: "Customer" }] }));
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ replace: 1 });
     expect((await live()).map((s) => s.source_type)).toEqual(["Stripe"]);
   }, 300_000);
 
   it("bad input fails at check with the property named, before any request", async () => {
-    stack.setProgram(async () => void new ExternalDataSource("pg", { sourceType: "Postgres", prefix: n("app_"), jobInputs: { host: "db", port: "nope", database: "app", user: "ro", password: "x", schema: "s" } }));
+    stack.writeProgram(sourceProgram("pg", { sourceType: "Postgres", prefix: n("app_"), jobInputs: { host: "db", port: "nope", database: "app", user: "ro", password: "x", schema: "s" } }));
     const err = (await stack.preview().catch((e: unknown) => e)) as EngineOpError<RecordedRequest>;
     expect(err).toBeInstanceOf(EngineOpError);
     expect(err.message + err.stdout).toMatch(/jobInputs\.port/);
@@ -150,7 +156,7 @@ describe.skipIf(skip)("ExternalDataSource under the real engine", () => {
   it("destroy removes it; the state file never held a secret in plaintext", async () => {
     const state = stack.rawState();
     for (const secret of [SECRET, PG_SECRET, TUNNEL_SECRET, target.apiKey]) expect(state).not.toContain(secret);
-    stack.setProgram(async () => undefined);
+    stack.writeProgram(sourceProgram("", undefined));
     await stack.destroy();
     expect(await live()).toHaveLength(0);
   }, 300_000);

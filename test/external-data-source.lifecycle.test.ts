@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
 import { toDynamicProvider } from "../provider/resource/lifecycle";
+import { observeClientEvent } from "../provider/resource/operation-scope";
 import { PartialFailureError } from "../provider/resource/errors";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
 import { startEmulator, type Emulator } from "./emulator";
@@ -12,7 +13,7 @@ let provider: ReturnType<typeof toDynamicProvider>;
 
 beforeAll(async () => {
   emulator = await startEmulator({ syncDurationMs: 300 });
-  client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, retryBaseMs: 5 });
+  client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, onEvent: observeClientEvent(), retryBaseMs: 5 });
   provider = toDynamicProvider(externalDataSourceDefinition, emulatorServices(client, emulator.url));
 });
 afterAll(async () => {
@@ -35,9 +36,11 @@ describe("ExternalDataSource against the emulator", () => {
     expect(emulator.requests.filter((r) => r.method === "POST")).toHaveLength(1);
   });
 
-  it("a create refused by PostHog names the resource, the status and PostHog's message", async () => {
-    await provider.create!(hubspot("dup_"));
-    await expect(provider.create!(hubspot("dup_"))).rejects.toThrow(/ExternalDataSource Hubspot \(prefix "dup_"\): create failed: POST .* 400: Another source of this type already uses the prefix 'dup_'/);
+  it("a create refused by PostHog names the resource, the status and PostHog's message; a taken key is refused before any write", async () => {
+    const first = await provider.create!(hubspot("dup_"));
+    emulator.clearRequests();
+    await expect(provider.create!(hubspot("dup_"))).rejects.toThrow(new RegExp(`ExternalDataSource Hubspot \\(prefix "dup_"\\): a Hubspot source with prefix "dup_" already exists in project 1 .*\\(id ${first.id}\\).*Nothing was written.*adoptId: "${first.id}"`));
+    expect(emulator.requests.filter((r) => r.method !== "GET")).toEqual([]);
     await expect(provider.create!({ sourceType: "Zendesk", jobInputs: { subdomain: "x", api_key: "wrong", email_address: "a@b.co" } })).rejects.toThrow(/Could not authenticate with the source/);
   });
 

@@ -4,8 +4,12 @@ import { startEmulator, type Emulator, type Fault, type RecordedRequest } from "
 import { recordTotals } from "./harness/reliability-totals";
 import { EngineOpError, TestStack } from "./harness/stack";
 
+// Inline programs on purpose (the user-facing path, a project folder through the language host, is what the
+// examples and lifecycle e2e tests run): each cell reshapes the program from the test's own state (`desired`,
+// `extra`, ids it just read from the emulator) between operations, dozens of times, which an in-process program
+// does without a file round trip and a TypeScript compile per operation.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ExternalDataSource, SavedQuery } = require("pulumi-posthog-warehouse") as typeof import("../provider");
+const { ExternalDataSource, SavedQuery, WarehouseJoin, WarehouseTable } = require("pulumi-posthog-warehouse") as typeof import("../provider");
 
 /*
  * The fault-matrix cells that must hold under the real engine, not only at the lifecycle level: a lost response, a
@@ -41,7 +45,7 @@ interface Desired {
 }
 
 /** Checks convergence after a cell and counts duplicates and orphans against what PostHog holds. */
-async function converges(stack: TestStack<RecordedRequest>, type: "ExternalDataSource" | "SavedQuery", live: () => string[]): Promise<void> {
+async function converges(stack: TestStack<RecordedRequest>, type: "ExternalDataSource" | "SavedQuery" | "WarehouseTable" | "WarehouseJoin", live: () => string[]): Promise<void> {
   await stack.refresh();
   const state = JSON.parse(await stack.exportState()) as { resources?: Array<{ type: string; id?: string }> };
   const inState = (state.resources ?? []).filter((r) => r.type.endsWith(`:${type}`)).map((r) => r.id!);
@@ -181,5 +185,55 @@ describe("SavedQuery under the engine", () => {
     expect(up.result.summary.resourceChanges).toMatchObject({ update: 1 });
     expect(emulator.state.views.find((v) => !v.deleted)?.query.query).toBe("select timestamp from events");
     await converges(stack, "SavedQuery", live);
+  });
+});
+
+describe("WarehouseTable and WarehouseJoin under the engine", () => {
+  let stack: TestStack<RecordedRequest>;
+  const desired = { url: "https://b.s3.amazonaws.com/fm/v1/*.parquet" };
+  const tables = () => emulator.state.tables.filter((t) => !t.deleted).map((t) => t.id);
+  const joins = () => emulator.state.joins.filter((j) => !j.deleted).map((j) => j.id);
+
+  beforeAll(async () => {
+    stack = await TestStack.create({
+      log: emulator,
+      projectName: "fm-e2e-table",
+      config: config(),
+      program: async () => {
+        const table = new WarehouseTable("table", { name: "fm_e2e_table", format: "Parquet", urlPattern: desired.url, credential: { accessKey: "AKIA_FM", accessSecret: "fm-e2e-secret" } });
+        new WarehouseJoin("join", { sourceTableName: table.name, sourceTableKey: "id", joiningTableName: "persons", joiningTableKey: "id", fieldName: "person" });
+      },
+    });
+  });
+  afterAll(async () => stack?.dispose());
+
+  it("creates whose responses are both lost: one table and one join, found and recorded, each POST sent once", async () => {
+    emulator.addFault({ method: "POST", path: /\/warehouse_tables\/$/, fault: lost, times: 1 });
+    emulator.addFault({ method: "POST", path: /\/warehouse_view_links\/$/, fault: lost, times: 1 });
+    const up = await stack.up();
+    expect(up.result.summary.resourceChanges).toMatchObject({ create: 3 });
+    expect(up.requests.filter((r) => r.method === "POST").map((r) => r.path)).toEqual(["/api/projects/1/warehouse_tables/", "/api/projects/1/warehouse_view_links/"]);
+    expect([tables().length, joins().length]).toEqual([1, 1]);
+    await converges(stack, "WarehouseTable", tables);
+    await converges(stack, "WarehouseJoin", joins);
+  });
+
+  it("refresh_schema failing after the PATCH: the error says so, the next up runs only the hook", async () => {
+    emulator.addFault({ method: "POST", path: /\/refresh_schema\/$/, fault: failed, times: 1 });
+    desired.url = "https://b.s3.amazonaws.com/fm/v2/*.parquet";
+    const err = (await stack.up().catch((e: unknown) => e)) as EngineOpError<RecordedRequest>;
+    expect(err).toBeInstanceOf(EngineOpError);
+    expect(err.message).toMatch(/update applied, hook refresh_schema failed: .*500/);
+    const retry = await stack.up();
+    expect(retry.requests.filter((r) => r.method === "PATCH")).toEqual([]);
+    expect(retry.requests.filter((r) => r.method === "POST").map((r) => r.path)).toEqual([expect.stringMatching(/\/refresh_schema\/$/)]);
+    await converges(stack, "WarehouseTable", tables);
+  });
+
+  it("destroy with the join's DELETE throttled: retried, then the table; nothing left", async () => {
+    emulator.addFault({ method: "DELETE", path: "/warehouse_view_links/", fault: throttled, times: 1 });
+    await stack.destroy();
+    expect([tables(), joins()]).toEqual([[], []]);
+    totals.faultCells++;
   });
 });

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
 import { toDynamicProvider } from "../provider/resource/lifecycle";
+import { observeClientEvent } from "../provider/resource/operation-scope";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { externalDataSourceDefinition } from "../provider/resources/external-data-source";
+import { warehouseJoinDefinition } from "../provider/resources/warehouse-join";
+import { warehouseTableDefinition } from "../provider/resources/warehouse-table";
 import { startEmulator, type Emulator, type Fault } from "./emulator";
 import { emulatorServices } from "./harness/lifecycle-services";
 import { recordTotals } from "./harness/reliability-totals";
@@ -23,7 +26,7 @@ const PAST_RECHECK_MS = TIMEOUT_MS + 4_000 + 1_500;
 
 beforeAll(async () => {
   em = await startEmulator({ syncDurationMs: 1 });
-  client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, requestTimeoutMs: TIMEOUT_MS, sourceCreateTimeoutMs: TIMEOUT_MS });
+  client = new PostHogClient({ host: em.url, apiKey: em.apiKey, projectId: 1, onEvent: observeClientEvent(), retryBaseMs: 1, retryMaxMs: 5, maxRetries: 3, requestTimeoutMs: TIMEOUT_MS, sourceCreateTimeoutMs: TIMEOUT_MS });
 });
 afterAll(async () => {
   console.log(`fault matrix: ${totals.cells} cells, ${totals.duplicates} duplicates, ${totals.orphans} orphans`);
@@ -92,6 +95,29 @@ const RESOURCES = {
     remoteChanged: (id: string) => em.state.sources.find((s) => s.id === id)?.description === "changed",
     makeRemote: async (n: number) => (await client.externalDataSources.create({ source_type: "Hubspot", prefix: `fm${n}_`, payload: { hubspot_integration_id: 1 } })).id,
   },
+  WarehouseTable: {
+    def: warehouseTableDefinition,
+    inputs: (n: number) => ({ name: `fm_table_${n}`, format: "Parquet", urlPattern: `https://b.s3.amazonaws.com/fm${n}/*.parquet`, credential: { accessKey: "AKIA_FM", accessSecret: "fm-secret" } }),
+    change: (i: Record<string, unknown>) => ({ ...i, urlPattern: `${String(i.urlPattern)}.v2` }),
+    collection: "/warehouse_tables/",
+    // PostHog reads the bucket before answering, so a table create has its own long time-out (120 s): a delay
+    // the other creates give up on is simply waited out.
+    waitsOutDelays: true,
+    liveCount: (n: number) => em.state.tables.filter((t) => !t.deleted && t.name === `fm_table_${n}`).length,
+    remoteChanged: (id: string) => em.state.tables.find((t) => t.id === id)?.url_pattern.endsWith(".v2") ?? false,
+    makeRemote: async (n: number) =>
+      (await client.warehouseTables.create({ name: `fm_table_${n}`, format: "Parquet", url_pattern: `https://b.s3.amazonaws.com/fm${n}/*.parquet`, credential: { access_key: "a", access_secret: "b" } })).id,
+  },
+  WarehouseJoin: {
+    def: warehouseJoinDefinition,
+    inputs: (n: number) => ({ sourceTableName: "events", sourceTableKey: "distinct_id", joiningTableName: "persons", joiningTableKey: "id", fieldName: `fm_join_${n}` }),
+    change: (i: Record<string, unknown>) => ({ ...i, configuration: { experimentsOptimized: true } }),
+    collection: "/warehouse_view_links/",
+    liveCount: (n: number) => em.state.joins.filter((j) => !j.deleted && j.field_name === `fm_join_${n}`).length,
+    remoteChanged: (id: string) => em.state.joins.find((j) => j.id === id)?.configuration?.experiments_optimized === true,
+    makeRemote: async (n: number) =>
+      (await client.warehouseJoins.create({ source_table_name: "events", source_table_key: "distinct_id", joining_table_name: "persons", joining_table_key: "id", field_name: `fm_join_${n}` })).id,
+  },
 };
 
 /** How many times PostHog saw this method on this path since the last clearRequests. */
@@ -112,7 +138,7 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
 
   it.each(FAULTS)("create under %s", { timeout: 30_000 }, async (_name, c) => {
     const i = ++n;
-    const want = expected("POST", c);
+    const want = "waitsOutDelays" in r && c.fault.kind === "delay" ? "waited" : expected("POST", c);
     em.clearRequests();
     em.addFault({ method: "POST", path: new RegExp(`${r.collection}$`), fault: c.fault, times: 1 });
     const outcome = await provider().create!(r.inputs(i)).then(() => "ok", (e: Error) => e.message);
@@ -129,7 +155,7 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
       // A POST that may have reached PostHog is never sent again.
       expect(posts).toBe(1);
     }
-    if (want === "found") expect(outcome).toBe("ok");
+    if (want === "found" || want === "waited") expect(outcome).toBe("ok");
     if (outcome === "ok") expect(live).toBe(1);
     if (want === "fatal") expect(outcome).toMatch(/create failed: .*(injected|503|500)/);
     if (want === "unknown") expect(outcome).toMatch(/create failed: .*may have been applied/);
@@ -215,6 +241,40 @@ describe.each(Object.entries(RESOURCES))("%s", (_type, r) => {
     expect(live).toBe(1);
     expect(seen("POST", r.collection)).toBe(0);
     expect(outcome).toEqual(want === "fatal" ? expect.stringMatching(/adopting .* failed: .*500/) : id);
+  });
+});
+
+describe("WarehouseTable post-update hook (refresh_schema)", () => {
+  const provider = () => toDynamicProvider(warehouseTableDefinition, services());
+
+  it.each(FAULTS)("refresh_schema under %s: the PATCH stands, and a failed hook alone is retried by the next update", { timeout: 30_000 }, async (_name, c) => {
+    const i = ++n;
+    const inputs = RESOURCES.WarehouseTable.inputs(i);
+    const created = await provider().create!(inputs);
+    // The hook is no create: nothing is looked up after it, so its delay need only outlast the time-out.
+    const fault = faultFor("refresh_schema", c);
+    em.addFault({ method: "POST", path: `${created.id}/refresh_schema/`, fault, times: 1 });
+    const news = RESOURCES.WarehouseTable.change(inputs);
+    const first = await provider().update!(created.id, created.outs, news).then(
+      () => undefined,
+      (e: Error & { properties?: Record<string, unknown> }) => e,
+    );
+    await settle(fault);
+    totals.cells++;
+    expect(RESOURCES.WarehouseTable.remoteChanged(created.id)).toBe(true);
+    // Only a throttled hook is sent again; every other failure leaves it pending for the next update.
+    if (expected("POST", c) === "retried") expect(first).toBeUndefined();
+    else expect(first).toBeInstanceOf(Error);
+    if (first) {
+      expect(first.message).toMatch(/update applied, hook refresh_schema failed/);
+      expect(first.properties).toMatchObject({ urlPattern: news.urlPattern, pendingHooks: ["refresh_schema"] });
+      em.clearRequests();
+      const second = await provider().update!(created.id, first.properties!, news);
+      const calls = em.requests.map((q) => `${q.method} ${q.path.replace(created.id, "<id>")}`);
+      expect(calls.filter((c) => !c.startsWith("GET"))).toEqual(["POST /api/projects/1/warehouse_tables/<id>/refresh_schema/"]);
+      expect(second.outs).not.toHaveProperty("pendingHooks");
+    }
+    expect(RESOURCES.WarehouseTable.liveCount(i)).toBe(1);
   });
 });
 

@@ -1,31 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as pulumi from "@pulumi/pulumi";
 import type { RecordedRequest } from "./emulator";
 import { EngineOpError, TestStack } from "./harness/stack";
 import { itEmulatorOnly, startTarget, type Target } from "./harness/target";
 
-// The built package, as a user's program loads it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { SavedQuery } = require("pulumi-posthog-warehouse") as typeof import("../provider");
-
+/*
+ * A Pulumi project folder run by the `pulumi` CLI through the Node.js language host, the package installed from its
+ * packed tarball: each program below is the index.ts a user would write (the run's prefixed names written into it).
+ */
 // Runs against the in-process emulator (npm test) and a live server (npm run test:live): see harness/target.ts.
 let target: Target;
 let stack: TestStack<RecordedRequest>;
 const live = () => target.views();
 const n = (name: string) => target.name(name);
 
-function program(baseQuery: string) {
-  return async () => {
-    const base = new SavedQuery("base", { name: n("e2e_base"), query: baseQuery });
-    const child = new SavedQuery("child", { name: n("e2e_child"), query: pulumi.interpolate`select event from ${base.name}` });
-    return { baseId: base.id, childColumns: child.columns };
-  };
+function program(baseQuery: string): string {
+  return `import * as pulumi from "@pulumi/pulumi";
+import { SavedQuery } from "pulumi-posthog-warehouse";
+
+const base = new SavedQuery("base", { name: ${JSON.stringify(n("e2e_base"))}, query: ${JSON.stringify(baseQuery)} });
+const child = new SavedQuery("child", { name: ${JSON.stringify(n("e2e_child"))}, query: pulumi.interpolate\`select event from \${base.name}\` });
+export const baseId = base.id;
+export const childColumns = child.columns;
+`;
 }
+const views = (...declarations: string[]) => `import { SavedQuery } from "pulumi-posthog-warehouse";\n\n${declarations.join("\n")}\n`;
 
 beforeAll(async () => {
   target = await startTarget({ tag: "sq" });
   stack = await TestStack.create({
-    program: program("select event, timestamp from events"),
+    project: { files: { "index.ts": program("select event, timestamp from events") } },
     log: target.log,
     projectName: "sq-e2e",
     config: { "posthog:host": { value: target.url }, "posthog:apiKey": { value: target.apiKey, secret: true }, "posthog:projectId": { value: String(target.projectId) } },
@@ -50,9 +53,9 @@ describe("SavedQuery under the real engine", () => {
   }, 300_000);
 
   it("a formatting-only edit is no change; a real query edit updates in place", async () => {
-    stack.setProgram(program("select  event,\n   timestamp\nfrom events  "));
+    stack.writeProgram(program("select  event,\n   timestamp\nfrom events  "));
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 3 });
-    stack.setProgram(program("select event, timestamp, distinct_id from events"));
+    stack.writeProgram(program("select event, timestamp, distinct_id from events"));
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ update: 1, same: 2 });
     expect((await live()).find((v) => v.name === n("e2e_base"))?.query?.query).toBe("select event, timestamp, distinct_id from events");
@@ -64,7 +67,7 @@ describe("SavedQuery under the real engine", () => {
     await ui.savedQueries.update(base.id, { query: { kind: "HogQLQuery", query: "select event from events where 1 = 1" }, edited_history_id: String(base.latest_history_id) });
     await ui.close();
 
-    stack.setProgram(program("select event, timestamp from events"));
+    stack.writeProgram(program("select event, timestamp from events"));
     const err = await stack.up().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineOpError);
     expect((err as EngineOpError<RecordedRequest>).message).toMatch(/changed outside Pulumi/);
@@ -89,7 +92,7 @@ describe("SavedQuery under the real engine", () => {
   }, 300_000);
 
   it("destroy then up again gives one live view under the same name with a new id", async () => {
-    stack.setProgram(program("select event from events"));
+    stack.writeProgram(program("select event from events"));
     await stack.up();
     const before = (await live()).find((v) => v.name === n("e2e_base"))!.id;
     await stack.destroy();
@@ -102,7 +105,7 @@ describe("SavedQuery under the real engine", () => {
 
   itEmulatorOnly("a lost create response under the engine still produces exactly one view", async () => {
     target.emulator!.addFault({ method: "POST", path: "/warehouse_saved_queries/", fault: { kind: "commit-then-drop" } });
-    stack.setProgram(async () => void new SavedQuery("lonely", { name: n("e2e_lost"), query: "select event from events" }));
+    stack.writeProgram(views(`new SavedQuery("lonely", { name: ${JSON.stringify(n("e2e_lost"))}, query: "select event from events" });`));
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ create: 2 }); // the view and its default provider
     expect((await live()).filter((v) => v.name === n("e2e_lost"))).toHaveLength(1);
@@ -111,9 +114,9 @@ describe("SavedQuery under the real engine", () => {
   }, 300_000);
 
   it("materializing keeps the declared schedule; a schedule changed in the UI shows in refresh and up restores it", async () => {
-    stack.setProgram(async () => void new SavedQuery("scheduled", { name: n("e2e_sched"), query: "select event from events", syncFrequency: "1hour" }));
+    stack.writeProgram(views(`new SavedQuery("scheduled", { name: ${JSON.stringify(n("e2e_sched"))}, query: "select event from events", syncFrequency: "1hour" });`));
     await stack.up();
-    stack.setProgram(async () => void new SavedQuery("scheduled", { name: n("e2e_sched"), query: "select event from events", syncFrequency: "1hour", materialized: true }));
+    stack.writeProgram(views(`new SavedQuery("scheduled", { name: ${JSON.stringify(n("e2e_sched"))}, query: "select event from events", syncFrequency: "1hour", materialized: true });`));
     await stack.up();
     const view = async () => (await live()).find((v) => v.name === n("e2e_sched"))!;
     expect(await view()).toMatchObject({ is_materialized: true, sync_frequency: "1hour" });
@@ -133,7 +136,7 @@ describe("SavedQuery under the real engine", () => {
     const ui = target.client();
     const { view } = await ui.savedQueries.create({ name: n("made_in_ui"), query: { kind: "HogQLQuery", query: "select event from events" } });
     await ui.close();
-    stack.setProgram(async () => void new SavedQuery("adopted", { name: n("made_in_ui"), query: "select event\n  from events", adoptId: view.id }));
+    stack.writeProgram(views(`new SavedQuery("adopted", { name: ${JSON.stringify(n("made_in_ui"))}, query: "select event\\n  from events", adoptId: ${JSON.stringify(view.id)} });`));
     const up = await stack.up();
     expect(up.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([]);
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });

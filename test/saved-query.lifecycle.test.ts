@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostHogClient } from "../provider/client";
 import { toDynamicProvider } from "../provider/resource/lifecycle";
 import { PartialFailureError } from "../provider/resource/errors";
+import { observeClientEvent } from "../provider/resource/operation-scope";
 import { savedQueryDefinition } from "../provider/resources/saved-query";
 import { startEmulator, type Emulator } from "./emulator";
 import { emulatorServices } from "./harness/lifecycle-services";
@@ -12,7 +13,7 @@ let provider: ReturnType<typeof toDynamicProvider>;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, retryBaseMs: 5 });
+  client = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: emulator.projectId, onEvent: observeClientEvent(), retryBaseMs: 5 });
   provider = toDynamicProvider(savedQueryDefinition, emulatorServices(client, emulator.url));
 });
 afterAll(async () => {
@@ -64,7 +65,7 @@ describe("SavedQuery against the emulator", () => {
   it("does not take over someone else's view of the same name", async () => {
     await client.savedQueries.create({ name: "theirs", query: { kind: "HogQLQuery", query: "select event from events" } });
     emulator.addFault({ method: "POST", path: "/warehouse_saved_queries/", fault: { kind: "reset" } });
-    await expect(provider.create!({ name: "theirs", query: "select timestamp from events" })).rejects.toThrow(/a view named theirs already exists.*adoptId/);
+    await expect(provider.create!({ name: "theirs", query: "select timestamp from events" })).rejects.toThrow(/a view named "theirs" already exists.*Nothing was written.*adoptId/);
     expect(live().filter((v) => v.name === "theirs")).toHaveLength(1);
   });
 

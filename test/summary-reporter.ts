@@ -19,7 +19,7 @@ export default class SummaryReporter implements Reporter {
     }
     const t = readTotals();
     process.stdout.write(
-      `\nreliability: ${t.faultCells} fault cells, ${t.duplicates} duplicates, ${t.orphans} orphans; ` +
+      `\nreliability: ${t.faultCells} fault cells, ${t.duplicates} duplicates, ${t.orphans} orphans, ${t.foreignTouched} foreign objects touched; ` +
         `${t.secretSearches} canary searches, ${t.secretHits} plaintext secret hits\n`,
     );
     process.stdout.write(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);

@@ -1,4 +1,4 @@
-import type { ExternalDataSource as ApiSource, SavedQuery as ApiView } from "../../provider/client";
+import type { ExternalDataSource as ApiSource, SavedQuery as ApiView, WarehouseJoin as ApiJoin, WarehouseTable as ApiTable } from "../../provider/client";
 import { SYNC_FREQUENCIES } from "../../provider/resources/saved-query";
 import { SOURCE_TYPES } from "../../provider/resources/external-data-source/job-inputs";
 import { secretSlots } from "./secret-slots";
@@ -12,7 +12,7 @@ export interface SecretConfigKey {
 export interface GeneratedProgram {
   code: string;
   secrets: SecretConfigKey[];
-  resources: Array<{ type: "ExternalDataSource" | "SavedQuery"; name: string; id: string }>;
+  resources: Array<{ type: "ExternalDataSource" | "SavedQuery" | "WarehouseTable" | "WarehouseJoin"; name: string; id: string }>;
 }
 
 /** A TypeScript expression spliced into a literal as is. */
@@ -59,11 +59,13 @@ const NOT_AN_IDENTIFIER = new Set([
   "pulumi",
   "ExternalDataSource",
   "SavedQuery",
+  "WarehouseTable",
+  "WarehouseJoin",
   "adopted",
 ]);
 
 /** A valid, unused TypeScript variable for a resource: `config` becomes `configView`, a clash gets a number. */
-function variableFor(name: string, kind: "Source" | "View", taken: Set<string>): string {
+function variableFor(name: string, kind: "Source" | "View" | "Table" | "Join", taken: Set<string>): string {
   const base = camel(words(name));
   return unique(NOT_AN_IDENTIFIER.has(base) ? `${base}${kind}` : base, taken, "");
 }
@@ -82,7 +84,12 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
  * its declared properties equal to what PostHog reports (so adoption makes no change), and each secret PostHog does
  * not return as a `config.requireSecret` placeholder.
  */
-export function generateProgram(sources: readonly ApiSource[], views: readonly ApiView[], origin: { host: string; projectId: string; date: string }): GeneratedProgram {
+export function generateProgram(
+  sources: readonly ApiSource[],
+  views: readonly ApiView[],
+  origin: { host: string; projectId: string; date: string },
+  warehouse: { tables?: readonly ApiTable[]; joins?: readonly ApiJoin[] } = {},
+): GeneratedProgram {
   const names = new Set<string>();
   const variables = new Set<string>();
   const secrets: SecretConfigKey[] = [];
@@ -128,6 +135,50 @@ export function generateProgram(sources: readonly ApiSource[], views: readonly A
     };
     blocks.push(`// View ${view.id}.\nconst ${variable} = new SavedQuery(${JSON.stringify(name)}, ${literal(args, "")});`);
     resources.push({ type: "SavedQuery", name, id: view.id });
+  }
+
+  for (const table of warehouse.tables ?? []) {
+    const name = unique(table.name, names, "-");
+    const variable = variableFor(table.name, "Table", variables);
+    // PostHog never returns a table's credential: both keys become secret config placeholders.
+    const credential: Record<string, Code> = {};
+    for (const [field, label] of [["accessKey", "AccessKey"], ["accessSecret", "AccessSecret"]] as const) {
+      const key = camel([...words(name), label]);
+      secrets.push({ key, resource: name, path: `credential.${field}` });
+      credential[field] = new Code(`config.requireSecret(${JSON.stringify(key)})`);
+    }
+    const quotes = table.options?.csv_allow_double_quotes;
+    const args = {
+      adoptId: table.id,
+      name: table.name,
+      format: table.format,
+      urlPattern: table.url_pattern,
+      credential,
+      ...(typeof quotes === "boolean" ? { options: { csvAllowDoubleQuotes: quotes } } : {}),
+    };
+    blocks.push(`// Warehouse table ${table.id}.\nconst ${variable} = new WarehouseTable(${JSON.stringify(name)}, ${literal(args, "")});`);
+    resources.push({ type: "WarehouseTable", name, id: table.id });
+  }
+
+  for (const join of warehouse.joins ?? []) {
+    const name = unique(words(`${join.source_table_name} ${join.field_name}`).join("-").toLowerCase(), names, "-");
+    const variable = variableFor(name, "Join", variables);
+    const config = join.configuration ?? {};
+    const configuration = {
+      ...(typeof config.experiments_optimized === "boolean" && config.experiments_optimized ? { experimentsOptimized: true } : {}),
+      ...(typeof config.experiments_timestamp_key === "string" ? { experimentsTimestampKey: config.experiments_timestamp_key } : {}),
+    };
+    const args = {
+      adoptId: join.id,
+      sourceTableName: join.source_table_name,
+      sourceTableKey: join.source_table_key,
+      joiningTableName: join.joining_table_name,
+      joiningTableKey: join.joining_table_key,
+      fieldName: join.field_name,
+      ...(Object.keys(configuration).length > 0 ? { configuration } : {}),
+    };
+    blocks.push(`// Join ${join.id}.\nconst ${variable} = new WarehouseJoin(${JSON.stringify(name)}, ${literal(args, "")});`);
+    resources.push({ type: "WarehouseJoin", name, id: join.id });
   }
 
   const header = [

@@ -35,7 +35,7 @@ export interface PlanReport {
 }
 
 export interface UnmanagedObject {
-  type: "ExternalDataSource" | "SavedQuery";
+  type: "ExternalDataSource" | "SavedQuery" | "WarehouseTable" | "WarehouseJoin";
   id: string;
   name: string;
 }

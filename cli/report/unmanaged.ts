@@ -1,4 +1,4 @@
-import type { ExternalDataSource as ApiSource, SavedQuery as ApiView } from "../../provider/client";
+import type { ExternalDataSource as ApiSource, SavedQuery as ApiView, WarehouseJoin as ApiJoin, WarehouseTable as ApiTable } from "../../provider/client";
 import type { UnmanagedObject } from "./model";
 
 /**
@@ -23,8 +23,16 @@ function matches(pattern: string, value: string | null | undefined): boolean {
   return pattern.endsWith("*") ? value.startsWith(pattern.slice(0, -1)) : value === pattern;
 }
 
-/** The project's sources and views that neither this stack, nor PostHog itself, nor an ignore rule accounts for. */
-export function findUnmanaged(sources: readonly ApiSource[], views: readonly ApiView[], managed: ReadonlySet<string>, rules: IgnoreRules): UnmanagedListing {
+/** What a project holds, as PostHog lists it. */
+export interface ProjectObjects {
+  sources: readonly ApiSource[];
+  views: readonly ApiView[];
+  tables?: readonly ApiTable[];
+  joins?: readonly ApiJoin[];
+}
+
+/** The project's objects that neither this stack, nor PostHog itself, nor an ignore rule accounts for. */
+export function findUnmanaged({ sources, views, tables = [], joins = [] }: ProjectObjects, managed: ReadonlySet<string>, rules: IgnoreRules): UnmanagedListing {
   const listing: UnmanagedListing = { unmanaged: [], postHogManaged: 0, ignored: 0 };
   const ignoredBy = (id: string, ...names: Array<string | null | undefined>) =>
     rules.otherStacks.has(id) || rules.patterns.some((p) => matches(p, id) || names.some((n) => matches(p, n)));
@@ -38,6 +46,18 @@ export function findUnmanaged(sources: readonly ApiSource[], views: readonly Api
     if (view.managed_viewset_kind) listing.postHogManaged++;
     else if (ignoredBy(view.id, view.name)) listing.ignored++;
     else listing.unmanaged.push({ type: "SavedQuery", id: view.id, name: view.name });
+  }
+  for (const table of tables) {
+    // The table list includes tables synced by sources: those belong to their source, not to a WarehouseTable.
+    if (managed.has(table.id) || table.deleted || table.external_data_source) continue;
+    if (ignoredBy(table.id, table.name)) listing.ignored++;
+    else listing.unmanaged.push({ type: "WarehouseTable", id: table.id, name: table.name });
+  }
+  for (const join of joins) {
+    if (managed.has(join.id) || join.deleted) continue;
+    const name = `${join.source_table_name}.${join.field_name}`;
+    if (ignoredBy(join.id, name)) listing.ignored++;
+    else listing.unmanaged.push({ type: "WarehouseJoin", id: join.id, name });
   }
   return listing;
 }

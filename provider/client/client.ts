@@ -34,7 +34,7 @@ function withQuery(path: string, query: Query = {}): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-/** PostHog's data-warehouse API as the provider and the CLI use it: sources, schema rows and saved queries, typed by zod. */
+/** PostHog's data-warehouse API: sources, schemas, saved queries, warehouse tables and joins, typed by zod. */
 export class PostHogClient {
   private readonly transport: Transport;
   private readonly environment: string;
@@ -140,6 +140,37 @@ export class PostHogClient {
 
   private sourcePath(id: string): string {
     return `${this.environment}/external_data_sources/${encodeURIComponent(id)}/`;
+  }
+
+  /** facts-tables-and-joins.md: tables and joins live under /api/projects/ (environments is a deprecated alias). */
+  readonly warehouseTables = {
+    list: (params: { search?: string; limit?: number; include_columns?: "false" } = {}) => this.list(`${this.project}/warehouse_tables/`, s.warehouseTableSchema, params),
+    /**
+     * PostHog reads the files synchronously before answering, retrying a failing read for about 15 s: the create
+     * gets its own, longer time-out so a slow answer is waited for, not mistaken for a lost one.
+     */
+    create: (body: s.WarehouseTableBody, timeoutMs = 120_000) => this.parsed("POST", `${this.project}/warehouse_tables/`, s.warehouseTableSchema, body, timeoutMs),
+    retrieve: (id: string) => this.parsed("GET", this.tablePath(id), s.warehouseTableSchema),
+    update: (id: string, body: s.WarehouseTableBody) => this.parsed("PATCH", this.tablePath(id), s.warehouseTableSchema, body),
+    delete: async (id: string) => void (await this.send("DELETE", this.tablePath(id))),
+    /** Re-reads the files' columns; PostHog keeps the old ones after a format or URL change until this runs. */
+    refreshSchema: async (id: string) => void (await this.send("POST", `${this.tablePath(id)}refresh_schema/`)),
+  };
+
+  readonly warehouseJoins = {
+    list: (params: { limit?: number } = {}) => this.list(`${this.project}/warehouse_view_links/`, s.warehouseJoinSchema, params),
+    create: (body: s.WarehouseJoinBody) => this.parsed("POST", `${this.project}/warehouse_view_links/`, s.warehouseJoinSchema, body),
+    retrieve: (id: string) => this.parsed("GET", this.joinPath(id), s.warehouseJoinSchema),
+    update: (id: string, body: s.WarehouseJoinBody) => this.parsed("PATCH", this.joinPath(id), s.warehouseJoinSchema, body),
+    delete: async (id: string) => void (await this.send("DELETE", this.joinPath(id))),
+  };
+
+  private tablePath(id: string): string {
+    return `${this.project}/warehouse_tables/${encodeURIComponent(id)}/`;
+  }
+
+  private joinPath(id: string): string {
+    return `${this.project}/warehouse_view_links/${encodeURIComponent(id)}/`;
   }
 
   private viewPath(id: string): string {

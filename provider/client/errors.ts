@@ -144,7 +144,7 @@ export class RetryWaitTooLongError extends PostHogError {
  * True when a failed request may still have been applied (lost response, gateway 502/504, unreadable 2xx): the
  * caller must look for its effect before sending it again.
  */
-export function mayHaveBeenApplied(err: unknown): boolean {
+export function mayHaveBeenApplied(err: unknown): err is PostHogConnectionError | PostHogApiError | ResponseParseError {
   return (err instanceof PostHogConnectionError || err instanceof PostHogApiError || err instanceof ResponseParseError) && err.mayHaveSucceeded;
 }
 
@@ -162,7 +162,10 @@ export const REQUIRED_SCOPES = ["external_data_source:write", "warehouse_view:wr
 /** PostHog's APIScopePermission message: "API key missing required scope 'warehouse_view:write'" (posthog/permissions.py). */
 const MISSING_SCOPE = /missing required scopes?\s*'?([a-z_]+:(?:read|write))'?/i;
 
-const SET_KEY = "`pulumi config set --secret posthog:apiKey <key>`";
+// Refresh and destroy configure the provider from the state (the key of the last up), not from the stack config, so a
+// user who set a new key and retried a refresh would get the same error again.
+const SET_KEY =
+  "`pulumi config set --secret posthog:apiKey <key>` (`pulumi refresh` and `pulumi destroy` use the key recorded by the last `pulumi up`: run `pulumi up` first, or pass --run-program)";
 
 function authFix(err: AuthenticationError | PermissionDeniedError, ctx: ErrorContext): string {
   const key = ctx.apiKey ? ` (${keyHint(ctx.apiKey)})` : "";
@@ -188,7 +191,7 @@ export function parseErrorBody(text: string, scrub: (text: string) => string = r
         type: str(o.type),
         code: str(o.code),
         detail: str(o.detail) ?? str(o.message) ?? str(o.error),
-        attr: typeof o.attr === "string" ? o.attr : null,
+        attr: str(o.attr) ?? null,
         text: safeText,
       };
     }

@@ -9,15 +9,22 @@ export const REDACTED = "[secret]";
 /** Shorter values would blank out ordinary words; Pulumi's own log filter draws the line at 3 characters too. */
 const MIN_SECRET_LENGTH = 3;
 
-/** The spellings a value takes when a server echoes it: raw, JSON string (once or twice), Python repr, URL- and HTML-encoded. */
+/** The spellings a value takes when a server echoes it: raw, JSON string (once or twice, ASCII-escaped), Python repr, URL- and HTML-encoded, base64. */
 function spellings(value: string): string[] {
   const json = JSON.stringify(value).slice(1, -1);
   // A JSON document quoted inside another (an error that embeds the request body as a string).
   const jsonInJson = JSON.stringify(json).slice(1, -1);
   const python = value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
   const html = value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
+  // Python's json.dumps escapes every non-ASCII character (ensure_ascii).
+  const asciiJson = json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   const url = encodeURIComponent(value);
-  return [...new Set([value, json, jsonInJson, python, html, url, url.replace(/%20/g, "+")])];
+  // RFC 3986 (Python's urllib.parse.quote and quote_plus) also encodes !'()*, and quote keeps "/" by default.
+  const strict = url.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const base64 = Buffer.from(value).toString("base64");
+  return [
+    ...new Set([value, json, jsonInJson, python, html, asciiJson, url, url.replace(/%20/g, "+"), strict, strict.replace(/%20/g, "+"), strict.replace(/%2F/g, "/"), base64, base64.replace(/=+$/, "")]),
+  ];
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -28,7 +35,7 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi;
 const QUOTED_PAIR = /(["'])([^"'\s]{1,80})\1(\s*:\s*)(["'])((?:\\.|(?!\4)[^\\])*)\4/g;
 // key=value in query strings, form bodies and log lines.
 const ASSIGNMENT = /\b([A-Za-z_][A-Za-z0-9_]{0,80})=([^\s&;,'"<>]+)/g;
-const BEARER = /\b(Bearer\s+)[^\s'"<>]+/gi;
+const BEARER = /\b((?:Bearer|Basic)\s+)[^\s'"<>]+/gi;
 // PostHog personal API keys (phx_...): never more than the prefix.
 const PERSONAL_KEY = /\bphx_[A-Za-z0-9_-]{6,}/g;
 

@@ -138,3 +138,72 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 }
 export type Page<T> = { count?: number | undefined; next?: string | null | undefined; results: T[] };
 
+// Warehouse tables and joins (facts-tables-and-joins.md).
+
+export const WAREHOUSE_TABLE_FORMATS = ["CSV", "CSVWithNames", "Parquet", "JSONEachRow", "Delta", "DeltaS3Wrapper"] as const;
+
+export const warehouseColumnSchema = z
+  .object({ key: z.string().optional(), name: z.string(), type: z.string().nullable().optional(), schema_valid: z.boolean().nullable().optional() })
+  .loose();
+export type WarehouseColumn = z.infer<typeof warehouseColumnSchema>;
+
+export const warehouseTableSchema = z
+  .object({
+    id: z.string(),
+    deleted: z.boolean().nullable().optional(),
+    name: z.string(),
+    hogql_name: nullableString,
+    format: z.string(),
+    url_pattern: z.string(),
+    // Write-only keys: PostHog returns `{id, created_by, created_at}` only, `null` for upload tables.
+    credential: z.object({ id: z.string().optional() }).loose().nullable().optional(),
+    options: z.record(z.string(), z.unknown()).nullable().optional(),
+    columns: z.array(warehouseColumnSchema).nullable().optional(),
+    external_data_source: z.unknown().optional(),
+    external_schema: z.unknown().optional(),
+    created_at: nullableString,
+    created_by: z.union([z.string(), z.record(z.string(), z.unknown())]).nullable().optional(),
+  })
+  .loose();
+export type WarehouseTable = z.infer<typeof warehouseTableSchema>;
+
+export const warehouseCredentialBodySchema = z.object({ access_key: z.string(), access_secret: z.string() }).partial();
+
+export const warehouseTableBodySchema = z
+  .object({
+    name: z.string(),
+    format: z.enum(WAREHOUSE_TABLE_FORMATS),
+    url_pattern: z.string(),
+    credential: warehouseCredentialBodySchema,
+    options: z.record(z.string(), z.unknown()),
+  })
+  .partial();
+export type WarehouseTableBody = z.infer<typeof warehouseTableBodySchema>;
+
+export const warehouseJoinSchema = z
+  .object({
+    id: z.string(),
+    deleted: z.boolean().nullable().optional(),
+    source_table_name: z.string(),
+    source_table_key: z.string(),
+    joining_table_name: z.string(),
+    joining_table_key: z.string(),
+    field_name: z.string(),
+    configuration: z.record(z.string(), z.unknown()).nullable().optional(),
+    created_at: nullableString,
+    created_by: z.union([z.string(), z.record(z.string(), z.unknown())]).nullable().optional(),
+  })
+  .loose();
+export type WarehouseJoin = z.infer<typeof warehouseJoinSchema>;
+
+export const warehouseJoinBodySchema = z
+  .object({
+    source_table_name: z.string(),
+    source_table_key: z.string(),
+    joining_table_name: z.string(),
+    joining_table_key: z.string(),
+    field_name: z.string(),
+    configuration: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .partial();
+export type WarehouseJoinBody = z.infer<typeof warehouseJoinBodySchema>;

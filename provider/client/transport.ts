@@ -1,11 +1,14 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { EnvHttpProxyAgent, errors as undiciErrors, type Dispatcher } from "undici";
 import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, RetryWaitTooLongError, type ErrorContext } from "./errors";
 import { backoffMs, isIdempotent, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
+import { isLoopbackHost } from "../config";
 import { Semaphore } from "./semaphore";
 
 export type ClientEvent =
   | { kind: "retry"; method: string; path: string; attempt: number; delayMs: number; reason: string }
-  | { kind: "response"; method: string; path: string; status: number; ms: number };
+  /** `serverDate`: PostHog's own clock (the `Date` header), which the provider uses to order events it did not see. */
+  | { kind: "response"; method: string; path: string; status: number; ms: number; serverDate?: string };
 
 export interface TransportOptions {
   baseUrl: string;
@@ -34,6 +37,34 @@ const RETRY_AFTER_STATUS = new Set([429, 503]);
 /** A gateway's answer after PostHog may already have committed (it timed out or lost PostHog's answer). */
 const GATEWAY_STATUS = new Set([502, 504]);
 
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * `localhost` and `*.localhost` are loopback by definition (RFC 6761 §6.3), and the http rule lets the API key go
+ * over plain http to them. The system resolver does not know that: a `*.localhost` name missing from /etc/hosts goes
+ * to DNS, which may answer any address. So such names resolve as `localhost` and only to loopback addresses, or fail
+ * before a byte is sent (ENOTFOUND: nothing was sent, safe to retry).
+ */
+export function loopbackNameLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  const name = hostname.toLowerCase().replace(/\.$/, "");
+  if (name !== "localhost" && !name.endsWith(".localhost")) {
+    dnsLookup(hostname, options, callback as (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family: number) => void);
+    return;
+  }
+  dnsLookup("localhost", { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    const loopback = err ? [] : addresses.filter((a) => isLoopbackHost(a.address));
+    if (loopback.length === 0) {
+      const error: NodeJS.ErrnoException = new Error(`${hostname} does not resolve to a loopback address`);
+      error.code = "ENOTFOUND";
+      callback(error, options.all ? [] : "");
+      return;
+    }
+    if (options.all) callback(null, loopback);
+    else callback(null, loopback[0]!.address, loopback[0]!.family);
+  });
+}
+
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function headerMap(raw: Buffer[]): Record<string, string> {
@@ -53,7 +84,7 @@ export class Transport {
 
   constructor(private readonly opts: TransportOptions) {
     this.origin = new URL(opts.baseUrl).origin;
-    this.dispatcher = new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connections: opts.maxConcurrency });
+    this.dispatcher = new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connections: opts.maxConcurrency, connect: { lookup: loopbackNameLookup } });
     this.semaphore = new Semaphore(opts.maxConcurrency);
   }
 
@@ -74,7 +105,8 @@ export class Transport {
         throw new Err(method, path, written, error, timedOut ? `no answer within ${timeoutMs} ms` : written ? "connection failed" : "could not send the request");
       }
       const { response, headers } = outcome;
-      this.opts.onEvent?.({ kind: "response", method, path, status: response.status, ms: Date.now() - started });
+      const date = headers.date;
+      this.opts.onEvent?.({ kind: "response", method, path, status: response.status, ms: Date.now() - started, ...(typeof date === "string" ? { serverDate: date } : {}) });
       if (response.status < 400) return response;
       const asked = RETRY_AFTER_STATUS.has(response.status) ? retryAfterMs(headers["retry-after"], response.text) : undefined;
       if (canRetry && shouldRetryStatus(method, response.status)) {

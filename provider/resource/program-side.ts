@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { thinProvider } from "../runtime/thin-provider";
 import { hideFromSdkDebugLog } from "./sdk-debug-log";
 import type { ResourceTypeName } from "../resources/registry";
+import { TARGET_OUTPUT } from "./target";
 
 /** The Pulumi type token module: resources show as `pulumi-nodejs:dynamic/posthog-warehouse:<Type>`. */
 export const TYPE_MODULE = "posthog-warehouse";
@@ -39,7 +40,7 @@ export function providerOf(type: ResourceTypeName): pulumi.dynamic.ResourceProvi
  */
 export function registrationProps(args: Record<string, unknown>, outputNames: readonly string[]): Record<string, unknown> {
   const props: Record<string, unknown> = {};
-  for (const name of outputNames) props[name] = undefined;
+  for (const name of [...outputNames, TARGET_OUTPUT]) props[name] = undefined;
   for (const [key, value] of Object.entries(args)) if (value !== undefined) props[key] = value;
   return props;
 }
@@ -71,4 +72,15 @@ export function secretizePaths(value: pulumi.Input<Record<string, unknown>> | un
     else copy[head] = secretizePaths(copy[head] as pulumi.Input<Record<string, unknown>>, [rest]);
   }
   return copy;
+}
+
+/**
+ * Every resource's options, with `deleteBeforeReplace` on unless the program says otherwise. PostHog holds one object
+ * per natural key, and a forced replacement (`pulumi up --replace`, a tainted resource) keeps the key, but for those
+ * the engine never asks the provider's diff (pulumi 3.259 step_generator: a targeted replace returns a fixed diff),
+ * so only this option can make it delete first. Creating first would stop at the pre-create key check. A program
+ * that sets the option (even to `undefined`, which lets the provider's diff decide per change) keeps its choice.
+ */
+export function resourceOptions<T extends pulumi.CustomResourceOptions>(opts: T | undefined): T {
+  return { deleteBeforeReplace: true, ...opts } as T;
 }

@@ -2,17 +2,18 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
 import { hostOverrideSchema } from "../config";
-import { mayHaveBeenApplied, type ExternalDataSource as ApiSource, type SchemaRow, type UpdateSchemaRowBody } from "../client";
-import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
+import { PostHogApiError, type ExternalDataSource as ApiSource, type SchemaRow, type UpdateSchemaRowBody } from "../client";
+import type { Target } from "../config";
+import { adoptIdSchema } from "../resource/adopt-id";
+import { sharedFreshRead } from "../resource/fresh-read";
 import { unlessGone } from "../resource/gone";
-import { findAfterAmbiguousCreate } from "../resource/reconcile";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
-import { AdoptionMismatchError, PartialFailureError } from "../resource/errors";
-import { providerOf, registrationProps, secretInput, secretizePaths, TYPE_MODULE } from "../resource/program-side";
+import { PartialFailureError } from "../resource/errors";
+import { providerOf, registrationProps, resourceOptions, secretInput, secretizePaths, TYPE_MODULE } from "../resource/program-side";
 import { keyedSetEquals } from "../resource/diff";
 import type { CheckFailure } from "../resource/check";
 import { compact, deepEqual, getPath } from "../resource/values";
-import { isCatalogued, jobInputReset, jobInputSecretPaths, KNOWN_SOURCE_TYPES, reportedJobInputs, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
+import { isCatalogued, jobInputHiddenPaths, jobInputReset, jobInputSecretPaths, KNOWN_SOURCE_TYPES, reportedJobInputs, SOURCE_TYPES, unknownJobInputKeys } from "./external-data-source/job-inputs";
 import { reportedScalar, trimStrings } from "./field-rules";
 
 export { jobInputSecretPaths } from "./external-data-source/job-inputs";
@@ -219,14 +220,25 @@ function createBody(inputs: ExternalDataSourceInputs) {
   };
 }
 
+/** The inputs the create POST applies (createBody): all but the table frequencies and the revenue config. */
+function postedInputs(inputs: ExternalDataSourceInputs): ExternalDataSourceInputs {
+  return compact({ ...inputs, schemas: inputs.schemas?.map(({ syncFrequency: _applied_later, ...row }) => row), revenueAnalyticsConfig: undefined });
+}
+
 /** (team, source_type, prefix) identifies a live source: PostHog refuses a second one (facts.md). */
 async function findByTypeAndPrefix(ctx: OperationContext, inputs: ExternalDataSourceInputs): Promise<ApiSource | undefined> {
-  // The list's `search` matches the internal source id, not the prefix, so page through all of it.
-  for await (const source of ctx.client.externalDataSources.list({ limit: 100 })) {
-    if (source.source_type === inputs.sourceType && (source.prefix ?? "") === (inputs.prefix ?? "")) return source;
-  }
-  return undefined;
+  // The list's `search` matches the internal source id, not the prefix, so the whole list is read: once for all the
+  // creates in flight (fresh-read.ts), not once each.
+  const all = await sharedFreshRead(ctx.client, "external_data_sources", async () => {
+    const sources: ApiSource[] = [];
+    for await (const source of ctx.client.externalDataSources.list({ limit: 100 })) sources.push(source);
+    return sources;
+  });
+  return all.find((source) => source.source_type === inputs.sourceType && (source.prefix ?? "") === (inputs.prefix ?? ""));
 }
+
+// PostHog's words when (source_type, prefix) is taken (facts.md).
+const KEY_TAKEN = /already uses the prefix|already have a source of this type/i;
 
 function changedJobInputKeys(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
   return [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !deepEqual(olds[k], news[k]));
@@ -418,16 +430,18 @@ async function waitForSync(ctx: OperationContext, id: string, inputs: ExternalDa
   return source;
 }
 
-export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSourceInputs, ExternalDataSourceOutputs> = {
+export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSourceInputs, ExternalDataSourceOutputs, ApiSource> = {
   typeName: "ExternalDataSource",
   inputs: externalDataSourceInputsSchema,
   diff: {
-    properties: ["sourceType", "prefix", "description", "jobInputs", "schemas", "revenueAnalyticsConfig", "refreshSchemas", "reload", "reloadTrigger", "waitForSync", "projectId", "host"],
+    properties: ["sourceType", "prefix", "description", "jobInputs", "schemas", "revenueAnalyticsConfig", "refreshSchemas", "reload", "reloadTrigger", "waitForSync"],
     // sourceType is read-only and PostHog silently ignores prefix changes on PATCH (facts.md): both need a new source.
-    replaceOn: ["sourceType", "prefix", "projectId", "host"],
+    replaceOn: ["sourceType", "prefix"],
     equals: { schemas: keyedSetEquals("name") },
   },
   localProperties: LOCAL_PROPERTIES,
+  // Connection settings may hold secrets: a difference names the field, never its value.
+  valuesNotShown: ["jobInputs"],
   pendingWork: (state) => state.pendingHooks ?? [],
   checkTransition: (olds, news) => {
     if (olds.sourceType !== news.sourceType || !olds.jobInputs || !news.jobInputs) return [];
@@ -443,51 +457,38 @@ export const externalDataSourceDefinition: ResourceDefinition<ExternalDataSource
   serverText: ["latestError"],
   secretValues: (inputs) => {
     const jobInputs = inputs.jobInputs && typeof inputs.jobInputs === "object" ? inputs.jobInputs : {};
-    return jobInputSecretPaths(String(inputs.sourceType), jobInputs).map((path) => getPath(jobInputs, path));
+    return jobInputHiddenPaths(String(inputs.sourceType), jobInputs).map((path) => getPath(jobInputs, path));
   },
   warnings: (inputs) => {
     if (!SOURCE_TYPES[inputs.sourceType]) return [`jobInputs for source type ${inputs.sourceType} are not validated by this provider; PostHog checks them at create`];
     const unknown = unknownJobInputKeys(inputs.sourceType, inputs.jobInputs);
     return unknown.length > 0 ? [`jobInputs.${unknown.join(", jobInputs.")}: not in PostHog's ${inputs.sourceType} definition known to this provider; sent as given`] : [];
   },
-  adoptId: (inputs) => inputs.adoptId,
-  // A replacement within the same project and (type, prefix) would clash with the old source: delete it first.
-  deleteBeforeReplace: (olds, news) => olds.sourceType === news.sourceType && (olds.prefix ?? "") === (news.prefix ?? "") && olds.projectId === news.projectId,
+  key: {
+    properties: ["sourceType", "prefix"],
+    describe: (inputs) => `a ${inputs.sourceType} source ${inputs.prefix ? `with prefix "${inputs.prefix}"` : "without a prefix"}`,
+    find: (ctx, inputs) => findByTypeAndPrefix(ctx, inputs).then((source) => source && { id: source.id, createdAt: source.created_at }),
+    isTakenError: (err) => err instanceof PostHogApiError && err.status === 400 && KEY_TAKEN.test(err.detail),
+    sentOnCreate: ["sourceType", "prefix", "description", "jobInputs"],
+  },
 
   async create(ctx, inputs) {
-    let id: string;
-    try {
-      ctx.progress("creating (PostHog checks the credentials and discovers tables)");
-      id = (await ctx.client.externalDataSources.create(createBody(inputs))).id;
-    } catch (err) {
-      if (!mayHaveBeenApplied(err)) throw err;
-      ctx.progress("create response lost; looking for the source by type and prefix");
-      const found = await findAfterAmbiguousCreate(ctx, () => findByTypeAndPrefix(ctx, inputs));
-      if (!found) throw err;
-      id = found.id;
-    }
+    ctx.progress("creating (PostHog checks the credentials and discovers tables)");
+    return { id: (await ctx.client.externalDataSources.create(createBody(inputs))).id };
+  },
+
+  async completeCreate(ctx, { id }, inputs) {
     let created: ExternalDataSourceOutputs;
     try {
       const source = await ctx.client.externalDataSources.retrieve(id);
       created = toOutputs(reportedSourceInputs(inputs, source), source);
-    } catch (err) {
-      // The source exists: record it rather than orphan it; the next `up` finishes the job.
-      throw new PartialFailureError(`source ${id} created, but reading it back failed: ${(err as Error).message}`, id, { ...inputs, sourceId: id, schemaStatus: [] });
+    } catch {
+      // Unread, the source is taken to hold what the POST carried and nothing more, so the follow-ups below still
+      // run, and if they fail too the state claims nothing they did not do (the next `up` diffs and finishes it).
+      created = { ...postedInputs(inputs), sourceId: id, schemaStatus: [] };
     }
     // What the POST cannot carry (table frequencies, revenue analytics) goes through the same path as an update.
-    return { id, outputs: await converge(ctx, id, created, inputs, [], { what: `source ${id} created`, created: true }) };
-  },
-
-  async adopt(ctx, adoptId, inputs) {
-    const id = adoptTarget(adoptId, ctx.connection.projectId);
-    const source = await ctx.client.externalDataSources.retrieve(id);
-    const differences: string[] = [];
-    if (source.source_type !== inputs.sourceType) differences.push(`sourceType: PostHog has ${source.source_type}, declared ${inputs.sourceType}`);
-    if ((source.prefix ?? "") !== (inputs.prefix ?? "")) differences.push(`prefix: PostHog has "${source.prefix ?? ""}", declared "${inputs.prefix ?? ""}"`);
-    const reported = reportedSourceInputs(inputs, source);
-    for (const key of changedJobInputKeys(inputs.jobInputs, reported.jobInputs)) differences.push(`jobInputs.${key}: differs from PostHog's value`);
-    if (differences.length > 0) throw new AdoptionMismatchError(ctx.label, id, differences);
-    return { id: source.id, outputs: toOutputs(inputs, source) };
+    return converge(ctx, id, created, inputs, [], { what: `source ${id} created`, created: true });
   },
 
   async read(ctx, id, state) {
@@ -538,7 +539,9 @@ export interface ExternalDataSourceArgs {
  */
 export function secretJobInputs(sourceType: pulumi.Input<string>, jobInputs: pulumi.Input<Record<string, unknown>>): pulumi.Input<Record<string, unknown>> {
   if (!isCatalogued(sourceType)) return secretInput<unknown>(jobInputs) as pulumi.Output<Record<string, unknown>>;
-  return secretizePaths(jobInputs, jobInputSecretPaths(sourceType, undefined)) ?? jobInputs;
+  // Keys the catalogue does not define are kept secret too (jobInputHiddenPaths); an Output's keys are not known yet.
+  const plain = typeof jobInputs === "object" && jobInputs !== null && !pulumiRuntime.Output.isInstance(jobInputs) && !(jobInputs instanceof Promise) ? (jobInputs as Record<string, unknown>) : undefined;
+  return secretizePaths(jobInputs, jobInputHiddenPaths(sourceType, plain)) ?? jobInputs;
 }
 
 /** A PostHog warehouse source: a connection PostHog syncs tables from (Stripe, Postgres, Hubspot, ...). */
@@ -551,9 +554,11 @@ export class ExternalDataSource extends pulumiRuntime.dynamic.Resource {
   declare readonly lastRunAt: pulumi.Output<string | undefined>;
   declare readonly createdAt: pulumi.Output<string | undefined>;
   declare readonly createdBy: pulumi.Output<string | undefined>;
+  /** The PostHog host and project the object lives in, as resolved when it was created (or adopted). */
+  declare readonly target: pulumi.Output<Target>;
   declare readonly schemaStatus: pulumi.Output<SchemaStatus[]>;
 
   constructor(name: string, args: ExternalDataSourceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerOf("ExternalDataSource"), name, registrationProps({ ...args, jobInputs: secretJobInputs(args.sourceType, args.jobInputs) }, EXTERNAL_DATA_SOURCE_OUTPUTS), opts, TYPE_MODULE, "ExternalDataSource");
+    super(providerOf("ExternalDataSource"), name, registrationProps({ ...args, jobInputs: secretJobInputs(args.sourceType, args.jobInputs) }, EXTERNAL_DATA_SOURCE_OUTPUTS), resourceOptions(opts), TYPE_MODULE, "ExternalDataSource");
   }
 }

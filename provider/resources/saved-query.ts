@@ -2,15 +2,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
 import { hostOverrideSchema } from "../config";
-import { BadRequestError, mayHaveBeenApplied, type SavedQuery as ApiView } from "../client";
-import { adoptIdSchema, adoptTarget } from "../resource/adopt-id";
+import { BadRequestError, type SavedQuery as ApiView } from "../client";
+import type { Target } from "../config";
+import { adoptIdSchema } from "../resource/adopt-id";
 import { unlessGone } from "../resource/gone";
-import { findAfterAmbiguousCreate } from "../resource/reconcile";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
-import { AdoptionMismatchError, PartialFailureError, ResourceOperationError } from "../resource/errors";
+import { PartialFailureError, ResourceOperationError } from "../resource/errors";
 import { compact } from "../resource/values";
 import { reportedScalar } from "./field-rules";
-import { providerOf, registrationProps, TYPE_MODULE } from "../resource/program-side";
+import { providerOf, registrationProps, resourceOptions, TYPE_MODULE } from "../resource/program-side";
 import { findPlaceholder, normalizeHogQL } from "./saved-query/hogql";
 
 export { normalizeHogQL } from "./saved-query/hogql";
@@ -133,60 +133,46 @@ async function finish(ctx: OperationContext, id: string, olds: SavedQueryInputs,
   }
 }
 
+/** The live view holding `name`, from the list (names are unique per project; `search` matches substrings). */
 async function findByName(ctx: OperationContext, name: string): Promise<ApiView | undefined> {
-  for await (const item of ctx.client.savedQueries.list({ search: name })) {
-    if (item.name === name) return ctx.client.savedQueries.retrieve(item.id);
-  }
+  for await (const item of ctx.client.savedQueries.list({ search: name })) if (item.name === name) return item;
   return undefined;
 }
 
-export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQueryOutputs> = {
+export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQueryOutputs, ApiView> = {
   typeName: "SavedQuery",
   inputs: savedQueryInputsSchema,
   diff: {
-    properties: ["name", "query", "syncFrequency", "materialized", "overwriteRemoteChanges", "projectId", "host"],
-    replaceOn: ["projectId", "host"],
+    properties: ["name", "query", "syncFrequency", "materialized", "overwriteRemoteChanges"],
+    replaceOn: [],
     equals: { query: (a, b) => typeof a === "string" && typeof b === "string" && normalizeHogQL(a) === normalizeHogQL(b) },
   },
   localProperties: ["overwriteRemoteChanges", "adoptId"],
   label: (inputs) => `SavedQuery "${String(inputs.name)}"`,
   serverText: ["latestError"],
-  adoptId: (inputs) => inputs.adoptId,
-
-  async create(ctx, inputs) {
-    const body = { name: inputs.name, query: { kind: "HogQLQuery" as const, query: inputs.query } };
-    let view: ApiView;
-    try {
-      const created = await ctx.client.savedQueries.create(body);
-      view = created.view;
-      if (created.status === 200 && normalizeHogQL(view.query?.query ?? "") !== normalizeHogQL(inputs.query)) {
-        throw new Error(`a view named ${inputs.name} already exists (id ${view.id}); set adoptId: "${view.id}" to manage it`);
-      }
-    } catch (err) {
-      // A lost response, or PostHog's upsert path refusing our own re-sent create: the view may exist. Adopt it only
-      // if it is exactly the one we were creating; never overwrite someone else's view.
-      const ambiguous = mayHaveBeenApplied(err) || (err instanceof BadRequestError && MODIFIED_ELSEWHERE.test(err.detail));
-      if (!ambiguous) throw err;
-      ctx.progress("create response lost; looking the view up by name");
-      const existing = await findAfterAmbiguousCreate(ctx, () => findByName(ctx, inputs.name));
-      if (!existing) throw err;
-      if (normalizeHogQL(existing.query?.query ?? "") !== normalizeHogQL(inputs.query)) {
-        throw new Error(`a view named ${inputs.name} already exists (id ${existing.id}) with another query; set adoptId: "${existing.id}" to manage it`);
-      }
-      view = existing;
-    }
-    // The view exists from here on: whatever fails next, it is recorded, never orphaned.
-    return { id: view.id, outputs: await finish(ctx, view.id, reportedViewInputs(inputs, view), inputs, true, `view ${view.id} created`) };
+  key: {
+    properties: ["name"],
+    describe: (inputs) => `a view named "${inputs.name}"`,
+    find: (ctx, inputs) => findByName(ctx, inputs.name).then((view) => view && { id: view.id, createdAt: view.created_at }),
+    // PostHog's POST of a taken name is its upsert path, which refuses a query sent without the view's history id
+    // (facts.md): the view appeared after the pre-check, and nothing was written to it.
+    isTakenError: (err) => err instanceof BadRequestError && MODIFIED_ELSEWHERE.test(err.detail),
+    sentOnCreate: ["name", "query"],
   },
 
-  async adopt(ctx, adoptId, inputs) {
-    const id = adoptTarget(adoptId, ctx.connection.projectId);
-    const view = await ctx.client.savedQueries.retrieve(id);
-    const differences: string[] = [];
-    if (view.name !== inputs.name) differences.push(`name: PostHog has "${view.name}", declared "${inputs.name}"`);
-    if (normalizeHogQL(view.query?.query ?? "") !== normalizeHogQL(inputs.query)) differences.push("query: PostHog's query differs from the declared one");
-    if (differences.length > 0) throw new AdoptionMismatchError(ctx.label, id, differences);
-    return { id: view.id, outputs: toOutputs(inputs, view) };
+  async create(ctx, inputs) {
+    const created = await ctx.client.savedQueries.create({ name: inputs.name, query: { kind: "HogQLQuery" as const, query: inputs.query } });
+    if (created.status === 200) {
+      // The upsert path wrote to a view made after the pre-check; PostHog is documented never to, so say so loudly.
+      throw new Error(`PostHog updated the existing view ${created.view.id} named ${inputs.name} instead of creating one (a view of that name appeared after the check that found the name free); it is not managed by this resource: to manage it, set adoptId: "${created.view.id}"`);
+    }
+    return { id: created.view.id, remote: created.view };
+  },
+
+  async completeCreate(ctx, { id, remote }, inputs) {
+    const view = remote ?? (await ctx.client.savedQueries.retrieve(id));
+    // The view exists from here on: whatever fails next, it is recorded, never orphaned.
+    return finish(ctx, id, reportedViewInputs(inputs, view), inputs, true, `view ${id} created`);
   },
 
   async read(ctx, id, state) {
@@ -266,8 +252,10 @@ export class SavedQuery extends pulumiRuntime.dynamic.Resource {
   declare readonly latestHistoryId: pulumi.Output<string | undefined>;
   declare readonly createdAt: pulumi.Output<string | undefined>;
   declare readonly createdBy: pulumi.Output<string | undefined>;
+  /** The PostHog host and project the object lives in, as resolved when it was created (or adopted). */
+  declare readonly target: pulumi.Output<Target>;
 
   constructor(name: string, args: SavedQueryArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerOf("SavedQuery"), name, registrationProps({ ...args }, SAVED_QUERY_OUTPUTS), opts, TYPE_MODULE, "SavedQuery");
+    super(providerOf("SavedQuery"), name, registrationProps({ ...args }, SAVED_QUERY_OUTPUTS), resourceOptions(opts), TYPE_MODULE, "SavedQuery");
   }
 }

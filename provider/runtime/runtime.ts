@@ -1,15 +1,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { PostHogClient } from "../client";
-import { connectionHostProblem, resolveConnection, type ConfigSource, type ConnectionOverrides } from "../config";
+import { connectionHostProblem, resolveConnection, resolveTarget, type ConfigSource, type ConnectionOverrides } from "../config";
 import type { AnyResourceDefinition, OperationContext } from "../resource/definition";
 import { toDynamicProvider, type LifecycleServices } from "../resource/lifecycle";
+import { observeClientEvent } from "../resource/operation-scope";
 import { definitions, type ResourceTypeName } from "../resources/registry";
 import { engineLog } from "./engine-log";
 
 /**
  * The provider process's side of the thin provider: it is loaded by name at run time (see thin-provider.ts), reads
  * credentials from the stack config handed to `configure` (never from the serialized state), and keeps one client
- * per project so connections are reused across resources.
+ * per project so connections are reused across resources. The client is shared, so its messages name the resource
+ * whose request they are about from the request's own async context, not from whichever resource built the client.
  */
 let configSource: ConfigSource | undefined;
 const clients = new Map<string, PostHogClient>();
@@ -24,11 +26,8 @@ const services: LifecycleServices = {
       client = new PostHogClient({
         ...connection,
         apiKey,
-        onEvent: (event) => {
-          if (event.kind === "retry") {
-            engineLog.info(`${label}: ${event.method} ${event.path} ${event.reason}; retry ${event.attempt} in ${Math.round(event.delayMs)} ms`);
-          }
-        },
+        projectId: connection.projectId,
+        onEvent: observeClientEvent((message) => engineLog.info(message)),
       });
       clients.set(key, client);
     }
@@ -41,6 +40,7 @@ const services: LifecycleServices = {
       warn: (message) => engineLog.warn(client.secrets.scrub(`${label}: ${message}`)),
     };
   },
+  resolveTarget: (overrides) => resolveTarget(configSource, process.env, overrides),
   warn: (message) => engineLog.warn(message),
   debug: (message) => engineLog.debug(message),
   connectionProblem: (overrides) => connectionHostProblem(configSource, process.env, overrides),

@@ -3,9 +3,11 @@ import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { drf, HttpError, notFound, readBody, send } from "./http";
+import * as joins from "./joins";
 import * as sq from "./saved-queries";
 import { requiredScopes, scopeRefusal } from "./scopes";
 import * as src from "./sources";
+import * as tables from "./tables";
 import { emptyState, type EmulatorState } from "./state";
 
 export type { EmulatorState } from "./state";
@@ -24,6 +26,10 @@ export interface EmulatorOptions {
   persistPath?: string;
   /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
   tls?: { key: string; cert: string };
+  /** How long a failing bucket read takes before the 400 (PostHog: five attempts, ≥15 s). Default 15 000. */
+  bucketFailureMs?: number;
+  /** How long a successful bucket read takes. Default 0. */
+  bucketReadMs?: number;
 }
 
 export interface RecordedRequest {
@@ -40,6 +46,7 @@ export interface RecordedRequest {
 /**
  * `status` answers with that status instead of PostHog's answer: before the handler runs (PostHog refused, nothing
  * changed) or, with `afterCommit`, after it ran (a gateway that timed out or lost PostHog's answer: the change stands).
+ * `interleave` runs `run` (e.g. a colleague's write) just before the request is handled, then handles it normally.
  */
 export type Fault =
   | {
@@ -53,7 +60,8 @@ export type Fault =
     }
   | { kind: "delay"; ms: number }
   | { kind: "reset" }
-  | { kind: "commit-then-drop" };
+  | { kind: "commit-then-drop" }
+  | { kind: "interleave"; run: () => Promise<unknown>; then?: "commit-then-drop" };
 export interface FaultRule {
   method?: string;
   path: string | RegExp;
@@ -81,7 +89,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const SECRET = /(password|secret|token|private_key|passphrase|api_key)/i;
+const SECRET = /(password|secret|token|private_key|passphrase|api_key|access_key)/i;
 /** Request bodies as the request log keeps them: every secret-looking scalar replaced by `***`. */
 export function mask(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(mask);
@@ -98,15 +106,22 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   // null: no scope check. Keys with scopes go through APIScopePermission's rules (scopes.ts).
   const keys = new Map<string, string[] | null>([[apiKey, null], ...Object.entries(opts.apiKeys ?? {})]);
   const projectId = opts.projectId ?? 1;
-  const state: EmulatorState = opts.persistPath && existsSync(opts.persistPath) ? (JSON.parse(readFileSync(opts.persistPath, "utf8")) as EmulatorState) : emptyState();
+  const state: EmulatorState = opts.persistPath && existsSync(opts.persistPath) ? ({ ...emptyState(), ...(JSON.parse(readFileSync(opts.persistPath, "utf8")) as Partial<EmulatorState>) }) : emptyState();
   const requests: RecordedRequest[] = [];
   let faults: Array<FaultRule & { left: number }> = [];
   const hits: number[] = [];
   let baseUrl = "";
-  const ctx = (): src.Ctx => ({ state, now: Date.now, syncDurationMs: opts.syncDurationMs ?? 50, baseUrl });
+  const ctx = (): tables.TablesCtx => ({
+    state,
+    now: Date.now,
+    syncDurationMs: opts.syncDurationMs ?? 50,
+    baseUrl,
+    bucketFailureMs: opts.bucketFailureMs ?? 15_000,
+    bucketReadMs: opts.bucketReadMs ?? 0,
+  });
 
-  function route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>, keyScopes: readonly string[] | null): { status: number; body?: unknown } {
-    const m = /^\/api\/(environments|projects)\/(\d+)\/(external_data_sources|external_data_schemas|warehouse_saved_queries)\/(?:([^/]+)\/)?(?:([a-z_]+)\/)?$/.exec(path.endsWith("/") ? path : `${path}/`);
+  async function route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>, keyScopes: readonly string[] | null): Promise<{ status: number; body?: unknown }> {
+    const m = /^\/api\/(environments|projects)\/(\d+)\/(external_data_sources|external_data_schemas|warehouse_saved_queries|warehouse_tables|warehouse_view_links|warehouse_view_link)\/(?:([^/]+)\/)?(?:([a-z_]+)\/)?$/.exec(path.endsWith("/") ? path : `${path}/`);
     if (!m) throw notFound();
     const [, scope, pid, collection, id, action] = m;
     // APIScopePermission runs before the project membership check (TeamAndOrgViewSetMixin's permission order).
@@ -152,6 +167,25 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       else if ((action === "ancestors" || action === "descendants") && method === "POST") return { status: 200, body: sq.lineage(c, id, action) };
       else if ((action === "materialize" || action === "revert_materialization") && method === "POST") return (sq.materialize(c, id, action === "materialize"), { status: 200, body: {} });
       else if (action === "run" && method === "POST") return { status: 200, body: {} };
+    } else if (collection === "warehouse_tables") {
+      // Served under both scopes (facts-tables-and-joins.md: environments is the deprecated alias).
+      if (!id) {
+        if (method === "GET") return { status: 200, body: tables.listTables(c, query, base) };
+        if (method === "POST") return { status: 201, body: await tables.createTable(c, body) };
+      } else if (!action) {
+        if (method === "GET") return { status: 200, body: tables.tableById(c, id, query) };
+        if (method === "PATCH" || method === "PUT") return { status: 200, body: tables.updateTable(c, id, body, method === "PATCH") };
+        if (method === "DELETE") return (tables.deleteTable(c, id), { status: 204 });
+      } else if (action === "refresh_schema" && method === "POST") return (await tables.refreshSchema(c, id), { status: 200 });
+    } else if (collection === "warehouse_view_links" || collection === "warehouse_view_link") {
+      if (!id) {
+        if (method === "GET") return { status: 200, body: joins.listJoins(c, query, base) };
+        if (method === "POST") return { status: 201, body: joins.createJoin(c, body) };
+      } else if (!action) {
+        if (method === "GET") return { status: 200, body: joins.joinById(c, id) };
+        if (method === "PATCH" || method === "PUT") return { status: 200, body: joins.updateJoin(c, id, body, method === "PATCH") };
+        if (method === "DELETE") return (joins.deleteJoin(c, id), { status: 204 });
+      }
     }
     throw drf(405, "invalid_request", "method_not_allowed", `Method "${method}" not allowed.`);
   }
@@ -196,6 +230,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     };
     if (injected && !injected.afterCommit) return answerInjected();
     if (rule?.fault.kind === "delay") await new Promise((r) => setTimeout(r, (rule.fault as { ms: number }).ms));
+    if (rule?.fault.kind === "interleave") await rule.fault.run();
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const keyScopes = bearer === undefined ? undefined : keys.get(bearer);
     if (keyScopes === undefined) {
@@ -210,14 +245,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
     let out: { status: number; body?: unknown };
     try {
-      out = route(method, url.pathname, url.searchParams, parsed, keyScopes);
+      out = await route(method, url.pathname, url.searchParams, parsed, keyScopes);
       if (opts.persistPath && method !== "GET") writeFileSync(opts.persistPath, JSON.stringify(state));
     } catch (err) {
       out = err instanceof HttpError ? { status: err.status, body: err.body } : { status: 500, body: { type: "server_error", code: "error", detail: String(err), attr: null } };
     }
     if (injected) return answerInjected();
     record(out.status, parsed);
-    if (rule?.fault.kind === "commit-then-drop") {
+    if (rule?.fault.kind === "commit-then-drop" || (rule?.fault.kind === "interleave" && rule.fault.then === "commit-then-drop")) {
       req.socket.destroy();
       return;
     }

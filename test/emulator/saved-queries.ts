@@ -16,6 +16,7 @@ function knownTables(ctx: Ctx, except?: string): Set<string> {
     for (const r of s.schemas) names.add(`${s.prefix ?? ""}${s.source_type.toLowerCase()}_${r.name.toLowerCase()}`);
   }
   for (const v of ctx.state.views) if (!v.deleted && v.id !== except) names.add(v.name);
+  for (const t of ctx.state.tables) if (!t.deleted) names.add(t.name);
   return names;
 }
 

@@ -11,6 +11,8 @@ export function requiredScopes(method: string, collection: string, id: string | 
   if (collection === "external_data_sources" || collection === "external_data_schemas") {
     return [`external_data_source:${method === "GET" ? "read" : "write"}`];
   }
+  // TableViewSet: scope_object "warehouse_table" (facts-tables-and-joins.md); view links stay on "warehouse_view".
+  if (collection === "warehouse_tables") return [`warehouse_table:${method === "GET" ? "read" : "write"}`];
   // DataWarehouseSavedQueryViewSet: scope_object "warehouse_view"; `activity` names activity_log:read.
   if (action === "activity") return ["activity_log:read"];
   if (action === "ancestors" || action === "descendants") return [];

@@ -23,7 +23,8 @@ function row(ctx: Ctx, name: string, should_sync: boolean, extra: Partial<Schema
     name,
     should_sync,
     sync_type: should_sync ? "full_refresh" : null,
-    sync_frequency: "6hour",
+    // facts.md: a new table syncs every 6 hours, a CDC table every 5 minutes.
+    sync_frequency: extra.sync_type === "cdc" ? "5min" : "6hour",
     status: should_sync ? "Running" : null,
     incremental_field: null,
     incremental_field_type: null,

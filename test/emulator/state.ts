@@ -52,13 +52,65 @@ export interface ActivityEntry {
   created_at: string;
 }
 
+export interface TableColumnState {
+  name: string;
+  type: string;
+}
+
+export interface TableState {
+  id: string;
+  name: string;
+  format: string;
+  url_pattern: string;
+  /** The credential row; PostHog never returns its key or secret. */
+  credential: { id: string; access_key: string; access_secret: string; created_at: string };
+  options: Record<string, unknown>;
+  columns: TableColumnState[];
+  deleted: boolean;
+  deleted_at: string | null;
+  created_at: string;
+  seq: number;
+}
+
+export interface JoinState {
+  id: string;
+  source_table_name: string;
+  source_table_key: string;
+  joining_table_name: string;
+  joining_table_key: string;
+  field_name: string;
+  configuration: Record<string, unknown> | null;
+  deleted: boolean | null;
+  created_at: string;
+  seq: number;
+}
+
+/** What the emulator's stand-in for ClickHouse's `DESCRIBE TABLE s3(...)` finds at a URL (see tables.ts). */
+export type BucketContents = { columns: TableColumnState[] } | { error: string };
+
 export interface EmulatorState {
   sources: SourceState[];
   views: ViewState[];
+  tables: TableState[];
+  joins: JoinState[];
+  /** Bucket read switch: url_pattern → what the read finds. URLs not listed read as DEFAULT_BUCKET (tables.ts). */
+  buckets: Record<string, BucketContents>;
+  /** DNS switch: when `check` is on, a hostname resolves only to `records[host]`; unlisted → resolution failure. */
+  dns: { check: boolean; records: Record<string, string[]> };
   activity: ActivityEntry[];
   nextActivityId: number;
   /** Flip to make reload answer PostHog's billing refusal. */
   billingLimited: boolean;
 }
 
-export const emptyState = (): EmulatorState => ({ sources: [], views: [], activity: [], nextActivityId: 1, billingLimited: false });
+export const emptyState = (): EmulatorState => ({
+  sources: [],
+  views: [],
+  tables: [],
+  joins: [],
+  buckets: {},
+  dns: { check: false, records: {} },
+  activity: [],
+  nextActivityId: 1,
+  billingLimited: false,
+});

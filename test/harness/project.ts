@@ -1,7 +1,8 @@
+import { LocalWorkspace, PulumiCommand, type ConfigMap } from "@pulumi/pulumi/automation";
 import { execFile } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { engineEnv, makeWorkDir, readStateFile, REPO_ROOT } from "./engine-env";
+import { engineEnv, makeProjectDir, pulumiBinDir, readStateFile, type ProjectSource } from "./engine-env";
 
 export interface RunResult {
   code: number;
@@ -9,13 +10,16 @@ export interface RunResult {
   stderr: string;
 }
 
-/** A Pulumi project folder with a TypeScript program, run through the compiled CLI and harness in child processes. */
+/**
+ * A Pulumi project folder (makeProjectDir) for the GitOps commands: `posthog-warehouse` as installed in the
+ * project from the packed tarball, run in a child process, and `pulumi up`/`preview` of any of its stacks.
+ */
 export class TestProject {
   readonly dir: string;
   private readonly env: Record<string, string>;
 
-  constructor(projectName: string, env: Record<string, string> = {}) {
-    this.dir = makeWorkDir(projectName);
+  constructor(projectName: string, source: ProjectSource = {}, env: Record<string, string> = {}) {
+    this.dir = makeProjectDir(projectName, source);
     this.env = engineEnv(this.dir, env);
   }
 
@@ -23,32 +27,28 @@ export class TestProject {
     writeFileSync(path.join(this.dir, file), code);
   }
 
-  private exec(script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ["--no-warnings", path.join(REPO_ROOT, "dist", script), ...args],
-        { cwd: this.dir, env: { ...process.env, ...this.env, ...extraEnv }, maxBuffer: 64 * 1024 * 1024 },
-        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
-  }
-
   /** A stack's state file exactly as the file backend stores it (secrets encrypted). */
   rawState(stack: string): string {
     return readStateFile(this.dir, stack);
   }
 
-  /** `posthog-warehouse <args>` */
+  /** `posthog-warehouse <args>`: the bin of the package installed in this project, as `npx posthog-warehouse` runs it. */
   cli(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
-    return this.exec("cli/main.js", args, extraEnv);
+    const main = path.join(this.dir, "node_modules", "pulumi-posthog-warehouse", "dist", "cli", "main.js");
+    return new Promise((resolve) => {
+      execFile(process.execPath, ["--no-warnings", main, ...args], { cwd: this.dir, env: { ...process.env, ...this.env, ...extraEnv }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
   }
 
-  /** up or preview of this folder's program on `stack`, creating the stack with `config` first. */
-  async op(op: "up" | "preview", stack: string, config: Record<string, { value: string; secret?: boolean }> = {}): Promise<Record<string, number>> {
-    const result = await this.exec("test/harness/project-op.js", [op, this.dir, stack], { PHW_STACK_CONFIG: JSON.stringify(config) });
-    if (result.code !== 0) throw new Error(`${op} failed (${result.code}): ${result.stderr}`);
-    return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as Record<string, number>;
+  /** up or preview of this folder's program on `stack` (created when missing, `config` set first); the change summary. */
+  async op(op: "up" | "preview", stackName: string, config: ConfigMap = {}): Promise<Record<string, number>> {
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiBinDir()) });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: this.dir }, { pulumiCommand, envVars: this.env });
+    if (Object.keys(config).length > 0) await stack.setAllConfig(config);
+    const changes = op === "up" ? (await stack.up()).summary.resourceChanges : (await stack.preview()).changeSummary;
+    return (changes ?? {}) as Record<string, number>;
   }
 }
 

@@ -3,7 +3,8 @@ import path from "node:path";
 import { REPO_ROOT } from "./engine-env";
 
 /**
- * Suite-wide reliability counters (fault-matrix cells, duplicates, orphans, secret-canary searches and hits).
+ * Suite-wide reliability counters (fault-matrix cells, duplicates, orphans, foreign objects touched, secret-canary
+ * searches and hits).
  * Test files run in separate processes, so each appends its counts to one file; the summary reporter resets it
  * before the run and prints the sums at the end.
  */
@@ -11,6 +12,8 @@ export interface ReliabilityTotals {
   faultCells: number;
   duplicates: number;
   orphans: number;
+  /** Objects made outside the stack that a cell's provider wrote to, deleted or took over. */
+  foreignTouched: number;
   secretSearches: number;
   secretHits: number;
 }
@@ -27,7 +30,7 @@ export function resetTotals(): void {
 }
 
 export function readTotals(): ReliabilityTotals {
-  const totals: ReliabilityTotals = { faultCells: 0, duplicates: 0, orphans: 0, secretSearches: 0, secretHits: 0 };
+  const totals: ReliabilityTotals = { faultCells: 0, duplicates: 0, orphans: 0, foreignTouched: 0, secretSearches: 0, secretHits: 0 };
   if (!existsSync(FILE)) return totals;
   for (const line of readFileSync(FILE, "utf8").split("\n").filter(Boolean)) {
     const counts = JSON.parse(line) as Partial<ReliabilityTotals>;

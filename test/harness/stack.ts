@@ -1,7 +1,7 @@
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { engineEnv, makeWorkDir, pulumiBinDir, readStateFile } from "./engine-env";
+import { engineEnv, makeProjectDir, makeWorkDir, pulumiBinDir, readStateFile, type ProjectSource } from "./engine-env";
 
 /** Anything that records the API requests it served (the emulator), so a test can count an operation's calls. */
 export interface RequestLog<R> {
@@ -29,7 +29,17 @@ export class EngineOpError<R> extends Error {
 }
 
 export interface TestStackOptions<R> {
-  program: PulumiFn;
+  /**
+   * A Pulumi project folder (the default way): the program is files on disk, run by the `pulumi` CLI through the
+   * Node.js language host, with this package installed from its packed tarball, exactly as `pulumi up` runs a
+   * user's project. Change the program with `writeFiles`.
+   */
+  project?: ProjectSource;
+  /**
+   * An inline program, run in the test process instead. Only for tests that need in-process control a project
+   * cannot give (each says why where it uses it). Change it with `setProgram`.
+   */
+  program?: PulumiFn;
   log?: RequestLog<R>;
   config?: Record<string, { value: string; secret?: boolean }>;
   projectName?: string;
@@ -37,22 +47,28 @@ export interface TestStackOptions<R> {
   env?: Record<string, string>;
 }
 
-/** A stack under the real Pulumi engine (the pinned CLI, local file backend), driven by the Automation API. */
+/**
+ * A stack under the real Pulumi engine (the pinned CLI, local file backend), driven by the Automation API over a
+ * project folder (or, where a test needs it, an inline program).
+ */
 export class TestStack<R = unknown> {
   private constructor(
     readonly stack: Stack,
-    private readonly workDir: string,
+    /** The project folder (Pulumi.yaml, the program, node_modules). */
+    readonly dir: string,
     private readonly log: RequestLog<R> | undefined,
   ) {}
 
   static async create<R>(opts: TestStackOptions<R>): Promise<TestStack<R>> {
     const projectName = opts.projectName ?? "phw-e2e";
-    const workDir = makeWorkDir(projectName);
+    if (opts.program && opts.project) throw new Error("a TestStack runs either a project folder or an inline program, not both");
+    const workDir = opts.program ? makeWorkDir(projectName) : makeProjectDir(projectName, opts.project);
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiBinDir()) });
-    const stack = await LocalWorkspace.createOrSelectStack(
-      { projectName, stackName: opts.stackName ?? "test", program: opts.program },
-      { workDir, pulumiCommand, envVars: engineEnv(workDir, opts.env) },
-    );
+    const envVars = engineEnv(workDir, opts.env);
+    const stackName = opts.stackName ?? "test";
+    const stack = opts.program
+      ? await LocalWorkspace.createOrSelectStack({ projectName, stackName, program: opts.program }, { workDir, pulumiCommand, envVars })
+      : await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { pulumiCommand, envVars });
     if (opts.config) await stack.setAllConfig(opts.config);
     return new TestStack(stack, workDir, opts.log);
   }
@@ -76,14 +92,28 @@ export class TestStack<R = unknown> {
     }
   }
 
+  /** Inline mode: the next operation runs this program. */
   setProgram(program: PulumiFn): void {
+    if (!this.stack.workspace.program) throw new Error("setProgram is for inline stacks; a project stack changes its files (writeFiles)");
     this.stack.workspace.program = program;
+  }
+  /** Project mode: the program becomes `code` (index.ts, or the file named). */
+  writeProgram(code: string, file = "index.ts"): void {
+    this.writeFiles({ [file]: code });
+  }
+  /** Project mode: writes files into the project folder (e.g. a new index.ts), as a user edits their program. */
+  writeFiles(files: Record<string, string>): void {
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
+      writeFileSync(path.join(this.dir, file), content);
+    }
   }
   preview() {
     return this.run((onEvent, onOutput) => this.stack.preview({ onEvent, onOutput, diff: true }));
   }
-  up() {
-    return this.run((onEvent, onOutput) => this.stack.up({ onEvent, onOutput }));
+  /** `replace`: URNs to replace whatever their diff says, as `pulumi up --replace <urn>` does. */
+  up(opts: { replace?: string[] } = {}) {
+    return this.run((onEvent, onOutput) => this.stack.up({ onEvent, onOutput, ...opts }));
   }
   refresh() {
     return this.run((onEvent, onOutput) => this.stack.refresh({ onEvent, onOutput }));
@@ -99,11 +129,11 @@ export class TestStack<R = unknown> {
    * `pulumi stack export --show-secrets`, which the Automation API uses, so it shows secrets in plaintext.)
    */
   rawState(): string {
-    return readStateFile(this.workDir, this.stack.name);
+    return readStateFile(this.dir, this.stack.name);
   }
 
   async dispose(): Promise<void> {
     await this.stack.workspace.removeStack(this.stack.name, { force: true }).catch(() => undefined);
-    rmSync(this.workDir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -119,16 +119,16 @@ function fieldOf(sourceType: string, key: string): CatalogueField | undefined {
   return SOURCE_CATALOGUE[sourceType]?.fields.find((f) => f.name === key);
 }
 
-/** Keys a catalogued type does not define (top level and inside a selected option): worth a warning, not a refusal. */
-export function unknownJobInputKeys(sourceType: string, jobInputs: Record<string, unknown>): string[] {
+/** Paths of the keys a catalogued type does not define (top level and inside a selected option, switch group or SSH tunnel). */
+function unknownJobInputPaths(sourceType: string, jobInputs: Record<string, unknown>): string[][] {
   const def = SOURCE_CATALOGUE[sourceType];
   if (!def) return [];
-  const unknown: string[] = [];
+  const unknown: string[][] = [];
   const visit = (fields: CatalogueField[], value: Record<string, unknown>, prefix: string[], allowed: string[]) => {
     for (const [key, inner] of Object.entries(value)) {
       const field = fields.find((f) => f.name === key);
       if (!field) {
-        if (!allowed.includes(key)) unknown.push([...prefix, key].join("."));
+        if (!allowed.includes(key)) unknown.push([...prefix, key]);
         continue;
       }
       if (!inner || typeof inner !== "object" || Array.isArray(inner)) continue;
@@ -142,6 +142,21 @@ export function unknownJobInputKeys(sourceType: string, jobInputs: Record<string
   };
   visit(def.fields, jobInputs, [], []);
   return unknown;
+}
+
+/** Keys a catalogued type does not define: worth a warning, not a refusal. */
+export function unknownJobInputKeys(sourceType: string, jobInputs: Record<string, unknown>): string[] {
+  return unknownJobInputPaths(sourceType, jobInputs).map((path) => path.join("."));
+}
+
+/**
+ * The paths kept from plaintext: the secret paths, plus, for a catalogued type, every key its definition does not
+ * have (a misspelt `pasword`, a field PostHog added since): with no definition, nothing can say it is not a
+ * credential, the same reason all of an uncatalogued type's `jobInputs` is secret. (Rotation and re-send rules keep
+ * to jobInputSecretPaths: they are about what PostHog treats as a credential.)
+ */
+export function jobInputHiddenPaths(sourceType: string, jobInputs: Record<string, unknown> | undefined): string[][] {
+  return [...jobInputSecretPaths(sourceType, jobInputs), ...unknownJobInputPaths(sourceType, jobInputs ?? {})];
 }
 
 export type ResetOutcome = { ok: true; value: unknown } | { ok: false; reason: string };
