@@ -90,7 +90,7 @@ describe("client against the emulator: every endpoint", () => {
 
 describe("a queue of creates behind one connection slot", () => {
   // Its own slow emulator: latency is an emulator control.
-  it.skipIf(isLive)("16 concurrent creates, 1 slot, 2 s time-out, 1.5 s latency: none called ambiguous without reaching PostHog", { timeout: 120_000 }, async () => {
+  itEmulatorOnly("16 concurrent creates, 1 slot, 2 s time-out, 1.5 s latency: none called ambiguous without reaching PostHog", async () => {
     const slow = await startEmulator({ latencyMs: 1_500 });
     const queued = new PostHogClient({ host: slow.url, apiKey: slow.apiKey, projectId: 1, maxConcurrency: 1, requestTimeoutMs: 2_000 });
     try {
@@ -107,5 +107,5 @@ describe("a queue of creates behind one connection slot", () => {
       await queued.close();
       await slow.close();
     }
-  });
+  }, 120_000);
 });
