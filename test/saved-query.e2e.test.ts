@@ -1,21 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator, type RecordedRequest } from "./emulator";
+import type { RecordedRequest } from "./emulator";
 import { EngineOpError, TestStack } from "./harness/stack";
+import { itEmulatorOnly, startTarget, type Target } from "./harness/target";
 
 /*
  * A Pulumi project folder run by the `pulumi` CLI through the Node.js language host, the package installed from its
- * packed tarball: each program below is the index.ts a user would write.
+ * packed tarball: each program below is the index.ts a user would write (the run's prefixed names written into it).
  */
-let emulator: Emulator;
+// Runs against the in-process emulator (npm test) and a live server (npm run test:live): see harness/target.ts.
+let target: Target;
 let stack: TestStack<RecordedRequest>;
-const live = () => emulator.state.views.filter((v) => !v.deleted);
+const live = () => target.views();
+const n = (name: string) => target.name(name);
 
 function program(baseQuery: string): string {
   return `import * as pulumi from "@pulumi/pulumi";
 import { SavedQuery } from "pulumi-posthog-warehouse";
 
-const base = new SavedQuery("base", { name: "e2e_base", query: ${JSON.stringify(baseQuery)} });
-const child = new SavedQuery("child", { name: "e2e_child", query: pulumi.interpolate\`select event from \${base.name}\` });
+const base = new SavedQuery("base", { name: ${JSON.stringify(n("e2e_base"))}, query: ${JSON.stringify(baseQuery)} });
+const child = new SavedQuery("child", { name: ${JSON.stringify(n("e2e_child"))}, query: pulumi.interpolate\`select event from \${base.name}\` });
 export const baseId = base.id;
 export const childColumns = child.columns;
 `;
@@ -23,17 +26,17 @@ export const childColumns = child.columns;
 const views = (...declarations: string[]) => `import { SavedQuery } from "pulumi-posthog-warehouse";\n\n${declarations.join("\n")}\n`;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
+  target = await startTarget({ tag: "sq" });
   stack = await TestStack.create({
     project: { files: { "index.ts": program("select event, timestamp from events") } },
-    log: emulator,
+    log: target.log,
     projectName: "sq-e2e",
-    config: { "posthog:host": { value: emulator.url }, "posthog:apiKey": { value: emulator.apiKey, secret: true }, "posthog:projectId": { value: String(emulator.projectId) } },
+    config: { "posthog:host": { value: target.url }, "posthog:apiKey": { value: target.apiKey, secret: true }, "posthog:projectId": { value: String(target.projectId) } },
   });
 });
 afterAll(async () => {
   await stack?.dispose();
-  await emulator?.close();
+  await target?.close();
 });
 
 describe("SavedQuery under the real engine", () => {
@@ -41,8 +44,8 @@ describe("SavedQuery under the real engine", () => {
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ create: 3 });
     const posts = up.requests.filter((r) => r.method === "POST").map((r) => (r.body as { name: string }).name);
-    expect(posts).toEqual(["e2e_base", "e2e_child"]);
-    expect(live().map((v) => v.name).sort()).toEqual(["e2e_base", "e2e_child"]);
+    expect(posts).toEqual([n("e2e_base"), n("e2e_child")]);
+    expect((await live()).map((v) => v.name).sort()).toEqual([n("e2e_base"), n("e2e_child")]);
 
     const preview = await stack.preview();
     expect(preview.result.changeSummary).toEqual({ same: 3 });
@@ -55,21 +58,20 @@ describe("SavedQuery under the real engine", () => {
     stack.writeProgram(program("select event, timestamp, distinct_id from events"));
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ update: 1, same: 2 });
-    expect(live().find((v) => v.name === "e2e_base")?.query.query).toBe("select event, timestamp, distinct_id from events");
+    expect((await live()).find((v) => v.name === n("e2e_base"))?.query?.query).toBe("select event, timestamp, distinct_id from events");
   }, 300_000);
 
   it("an edit made in the UI makes the next up fail without overwriting; refresh then shows it", async () => {
-    const base = live().find((v) => v.name === "e2e_base")!;
-    const { PostHogClient } = await import("../provider/client");
-    const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });
-    await ui.savedQueries.update(base.id, { query: { kind: "HogQLQuery", query: "select event from events where 1 = 1" }, edited_history_id: base.latest_history_id });
+    const base = (await live()).find((v) => v.name === n("e2e_base"))!;
+    const ui = target.client();
+    await ui.savedQueries.update(base.id, { query: { kind: "HogQLQuery", query: "select event from events where 1 = 1" }, edited_history_id: String(base.latest_history_id) });
     await ui.close();
 
     stack.writeProgram(program("select event, timestamp from events"));
     const err = await stack.up().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineOpError);
     expect((err as EngineOpError<RecordedRequest>).message).toMatch(/changed outside Pulumi/);
-    expect(live().find((v) => v.name === "e2e_base")?.query.query).toBe("select event from events where 1 = 1");
+    expect((await live()).find((v) => v.name === n("e2e_base"))?.query?.query).toBe("select event from events where 1 = 1");
 
     const refresh = await stack.refresh();
     expect(refresh.result.summary.resourceChanges).toMatchObject({ update: 1 });
@@ -79,64 +81,65 @@ describe("SavedQuery under the real engine", () => {
   it("destroy removes both views, dependent first; the state held no API key", async () => {
     const state = stack.rawState();
     expect(state).toContain("ciphertext");
-    const at = state.indexOf(emulator.apiKey);
+    const at = state.indexOf(target.apiKey);
     expect(at < 0 ? "" : state.slice(Math.max(0, at - 400), at + 50)).toBe("");
+    const ids = await live();
     const destroy = await stack.destroy();
     expect(destroy.result.summary.resourceChanges).toMatchObject({ delete: 3 });
     const deletes = destroy.requests.filter((r) => r.method === "DELETE").map((r) => r.path);
-    const ids = emulator.state.views.filter((v) => v.deleted).map((v) => ({ id: v.id, name: v.deleted_name }));
-    expect(deletes[0]).toContain(ids.find((v) => v.name === "e2e_child")!.id);
-    expect(live()).toHaveLength(0);
+    expect(deletes[0]).toContain(ids.find((v) => v.name === n("e2e_child"))!.id);
+    expect(await live()).toHaveLength(0);
   }, 300_000);
 
   it("destroy then up again gives one live view under the same name with a new id", async () => {
     stack.writeProgram(program("select event from events"));
     await stack.up();
-    const before = live().find((v) => v.name === "e2e_base")!.id;
+    const before = (await live()).find((v) => v.name === n("e2e_base"))!.id;
     await stack.destroy();
     await stack.up();
-    const now = live().filter((v) => v.name === "e2e_base");
+    const now = (await live()).filter((v) => v.name === n("e2e_base"));
     expect(now).toHaveLength(1);
     expect(now[0]!.id).not.toBe(before);
     await stack.destroy();
   }, 300_000);
 
-  it("a lost create response under the engine still produces exactly one view", async () => {
-    emulator.addFault({ method: "POST", path: "/warehouse_saved_queries/", fault: { kind: "commit-then-drop" } });
-    stack.writeProgram(views(`new SavedQuery("lonely", { name: "e2e_lost", query: "select event from events" });`));
+  itEmulatorOnly("a lost create response under the engine still produces exactly one view", async () => {
+    target.emulator!.addFault({ method: "POST", path: "/warehouse_saved_queries/", fault: { kind: "commit-then-drop" } });
+    stack.writeProgram(views(`new SavedQuery("lonely", { name: ${JSON.stringify(n("e2e_lost"))}, query: "select event from events" });`));
     const up = await stack.up();
     expect(up.result.summary.resourceChanges).toMatchObject({ create: 2 }); // the view and its default provider
-    expect(live().filter((v) => v.name === "e2e_lost")).toHaveLength(1);
+    expect((await live()).filter((v) => v.name === n("e2e_lost"))).toHaveLength(1);
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
     await stack.destroy();
   }, 300_000);
 
   it("materializing keeps the declared schedule; a schedule changed in the UI shows in refresh and up restores it", async () => {
-    stack.writeProgram(views(`new SavedQuery("scheduled", { name: "e2e_sched", query: "select event from events", syncFrequency: "1hour" });`));
+    stack.writeProgram(views(`new SavedQuery("scheduled", { name: ${JSON.stringify(n("e2e_sched"))}, query: "select event from events", syncFrequency: "1hour" });`));
     await stack.up();
-    stack.writeProgram(views(`new SavedQuery("scheduled", { name: "e2e_sched", query: "select event from events", syncFrequency: "1hour", materialized: true });`));
+    stack.writeProgram(views(`new SavedQuery("scheduled", { name: ${JSON.stringify(n("e2e_sched"))}, query: "select event from events", syncFrequency: "1hour", materialized: true });`));
     await stack.up();
-    const view = () => live().find((v) => v.name === "e2e_sched")!;
-    expect(view()).toMatchObject({ is_materialized: true, sync_frequency: "1hour" });
+    const view = async () => (await live()).find((v) => v.name === n("e2e_sched"))!;
+    expect(await view()).toMatchObject({ is_materialized: true, sync_frequency: "1hour" });
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
 
-    view().sync_frequency = "7day";
+    const ui = target.client();
+    await ui.savedQueries.update((await view()).id, { sync_frequency: "7day" });
+    await ui.close();
     expect((await stack.refresh()).result.summary.resourceChanges).toMatchObject({ update: 1 });
     expect((await stack.preview()).result.changeSummary).toMatchObject({ update: 1 });
     await stack.up();
-    expect(view().sync_frequency).toBe("1hour");
+    expect((await view()).sync_frequency).toBe("1hour");
     await stack.destroy();
   }, 300_000);
 
   it("adopting an existing view by id, then preview shows no change", async () => {
-    const { PostHogClient } = await import("../provider/client");
-    const ui = new PostHogClient({ host: emulator.url, apiKey: emulator.apiKey, projectId: 1 });
-    const { view } = await ui.savedQueries.create({ name: "made_in_ui", query: { kind: "HogQLQuery", query: "select event from events" } });
+    const ui = target.client();
+    const { view } = await ui.savedQueries.create({ name: n("made_in_ui"), query: { kind: "HogQLQuery", query: "select event from events" } });
     await ui.close();
-    stack.writeProgram(views(`new SavedQuery("adopted", { name: "made_in_ui", query: "select event\\n  from events", adoptId: ${JSON.stringify(view.id)} });`));
+    stack.writeProgram(views(`new SavedQuery("adopted", { name: ${JSON.stringify(n("made_in_ui"))}, query: "select event\\n  from events", adoptId: ${JSON.stringify(view.id)} });`));
     const up = await stack.up();
     expect(up.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([]);
     expect((await stack.preview()).result.changeSummary).toEqual({ same: 2 });
-    expect(live().filter((v) => v.name === "made_in_ui").map((v) => v.id)).toEqual([view.id]);
+    expect((await live()).filter((v) => v.name === n("made_in_ui")).map((v) => v.id)).toEqual([view.id]);
   }, 300_000);
 });

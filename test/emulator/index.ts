@@ -90,7 +90,8 @@ export interface Emulator {
 }
 
 const SECRET = /(password|secret|token|private_key|passphrase|api_key|access_key)/i;
-function mask(value: unknown): unknown {
+/** Request bodies as the request log keeps them: every secret-looking scalar replaced by `***`. */
+export function mask(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(mask);
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET.test(k) && typeof v !== "object" ? "***" : mask(v)]));
   return value;
