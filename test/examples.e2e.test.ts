@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,15 +14,18 @@ import { TestStack } from "./harness/stack";
  * refresh with nothing to change, destroy with nothing left.
  */
 const EXAMPLES = path.join(REPO_ROOT, "examples");
-const projects = readdirSync(EXAMPLES).filter((name) => existsSync(path.join(EXAMPLES, name, "Pulumi.yaml")));
+// Node.js projects; examples/native-yaml (a YAML program for the native plugin) runs in native.e2e.test.ts.
+const projects = readdirSync(EXAMPLES).filter((name) => existsSync(path.join(EXAMPLES, name, "Pulumi.yaml")) && /^runtime:\s*nodejs/m.test(readFileSync(path.join(EXAMPLES, name, "Pulumi.yaml"), "utf8")));
 
 /** Config an example's program requires beyond the PostHog connection (what its comments tell a user to set). */
 const EXAMPLE_CONFIG: Record<string, Record<string, { value: string; secret?: boolean }>> = {
   "postgres-source": { dbHost: { value: "db.internal" }, dbPassword: { value: "example-db-password", secret: true } },
   "stripe-source": { stripeAccountId: { value: "acct_example" }, stripeSecretKey: { value: "sk_test_example", secret: true } },
+  "warehouse-tables": { ordersAccessKey: { value: "AKIA_EXAMPLE", secret: true }, ordersAccessSecret: { value: "example-access-secret", secret: true } },
 };
 
-const live = (emulator: Emulator) => emulator.state.sources.filter((s) => !s.deleted).length + emulator.state.views.filter((v) => !v.deleted).length;
+const live = (emulator: Emulator) =>
+  [emulator.state.sources, emulator.state.views, emulator.state.tables, emulator.state.joins].reduce((sum, objects) => sum + objects.filter((o) => !o.deleted).length, 0);
 const ours = (changes: Record<string, number> | undefined) => changes ?? {};
 
 it("finds the example projects", () => {

@@ -3,7 +3,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { startEmulator, type Emulator, type RecordedRequest } from "./emulator";
 import { canaryHits } from "./harness/reliability-totals";
 import { TestStack } from "./harness/stack";
-import { program as example } from "../examples/warehouse-tables/index";
+import { program as example } from "../examples/warehouse-tables/program";
 
 // The built package, as a user's program loads it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
