@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
-import { Agent, EnvHttpProxyAgent, errors as undiciErrors, type Dispatcher } from "undici";
+import type * as Undici from "undici";
 import { apiErrorFor, PostHogConnectionError, PostHogTimeoutError, RetryWaitTooLongError, type ErrorContext } from "./errors";
 import { backoffMs, isIdempotent, retryAfterMs, shouldRetryNetwork, shouldRetryStatus, type RetryOptions } from "./retry";
 import { isLoopbackHost } from "../config";
@@ -67,6 +67,11 @@ export function loopbackNameLookup(hostname: string, options: LookupOptions, cal
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+function undici(): typeof Undici {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (Transport.dispatcher)
+  return require("undici") as typeof Undici;
+}
+
 function headerMap(raw: Buffer[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) out[raw[i]!.toString("latin1").toLowerCase()] ??= raw[i + 1]!.toString("latin1");
@@ -79,16 +84,27 @@ function headerMap(raw: Buffer[]): Record<string, string> {
  */
 export class Transport {
   readonly origin: string;
-  private readonly dispatcher: Dispatcher;
+  private agent: Undici.Dispatcher | undefined;
   private readonly semaphore: Semaphore;
 
   constructor(private readonly opts: TransportOptions) {
     this.origin = new URL(opts.baseUrl).origin;
-    const agentOptions = { keepAliveTimeout: 10_000, connections: opts.maxConcurrency, connect: { lookup: loopbackNameLookup } };
-    // Plain http is allowed only to this machine (the http rule). Through a proxy it would leave the machine with the
-    // API key in clear, so it never takes one; https goes through the proxy inside an encrypted CONNECT tunnel.
-    this.dispatcher = this.origin.startsWith("http:") ? new Agent(agentOptions) : new EnvHttpProxyAgent(agentOptions);
     this.semaphore = new Semaphore(opts.maxConcurrency);
+  }
+
+  /**
+   * Made at the first request: undici takes ~80 ms to load, in every program and provider process, and a program or a
+   * no-op preview never sends a request.
+   */
+  private get dispatcher(): Undici.Dispatcher {
+    if (!this.agent) {
+      const { Agent, EnvHttpProxyAgent } = undici();
+      const agentOptions = { keepAliveTimeout: 10_000, connections: this.opts.maxConcurrency, connect: { lookup: loopbackNameLookup } };
+      // Plain http is allowed only to this machine (the http rule). Through a proxy it would leave the machine with the
+      // API key in clear, so it never takes one; https goes through the proxy inside an encrypted CONNECT tunnel.
+      this.agent = this.origin.startsWith("http:") ? new Agent(agentOptions) : new EnvHttpProxyAgent(agentOptions);
+    }
+    return this.agent;
   }
 
   async request(method: string, path: string, body?: unknown, timeoutMs: number = this.opts.timeoutMs): Promise<RawResponse> {
@@ -150,7 +166,7 @@ export class Transport {
         {
           origin: this.origin,
           path,
-          method: method as Dispatcher.HttpMethod,
+          method: method as Undici.Dispatcher.HttpMethod,
           headers: {
             authorization: `Bearer ${this.opts.apiKey}`,
             accept: "application/json",
@@ -181,7 +197,7 @@ export class Transport {
           },
           onComplete: () => finish({ response: { status, text: Buffer.concat(chunks).toString("utf8") }, headers }),
           onError: (error) =>
-            finish({ error, written, timedOut: timedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError }),
+            finish({ error, written, timedOut: timedOut || error instanceof undici().errors.HeadersTimeoutError || error instanceof undici().errors.BodyTimeoutError }),
         },
       );
       try {
@@ -194,6 +210,6 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.agent?.close();
   }
 }

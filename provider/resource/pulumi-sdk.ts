@@ -5,5 +5,5 @@
  * program, @pulumi/pulumi's root is loaded anyway and these are the same module instances.
  */
 export * as dynamic from "@pulumi/pulumi/dynamic";
-export { Output, secret, type Input, type Unwrap } from "@pulumi/pulumi/output";
+export { all, Output, secret, type Input, type Unwrap } from "@pulumi/pulumi/output";
 export type { CustomResourceOptions } from "@pulumi/pulumi/resource";

@@ -9,7 +9,7 @@ import { sharedFreshRead } from "../resource/fresh-read";
 import { unlessGone } from "../resource/gone";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { PartialFailureError } from "../resource/errors";
-import { providerOf, registrationProps, resourceOptions, secretInput, secretizePaths, TYPE_MODULE } from "../resource/program-side";
+import { secretInput, secretizePaths, WarehouseResource } from "../resource/program-side";
 import { keyedSetEquals } from "../resource/diff";
 import type { CheckFailure } from "../resource/check";
 import { compact, deepEqual, getPath } from "../resource/values";
@@ -549,7 +549,7 @@ export function secretJobInputs(sourceType: pulumi.Input<string>, jobInputs: pul
 }
 
 /** A PostHog warehouse source: a connection PostHog syncs tables from (Stripe, Postgres, Hubspot, ...). */
-export class ExternalDataSource extends pulumiRuntime.dynamic.Resource {
+export class ExternalDataSource extends WarehouseResource {
   declare readonly sourceType: pulumi.Output<string>;
   declare readonly prefix: pulumi.Output<string | undefined>;
   declare readonly sourceId: pulumi.Output<string>;
@@ -563,6 +563,6 @@ export class ExternalDataSource extends pulumiRuntime.dynamic.Resource {
   declare readonly schemaStatus: pulumi.Output<SchemaStatus[]>;
 
   constructor(name: string, args: ExternalDataSourceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerOf("ExternalDataSource"), name, registrationProps({ ...args, jobInputs: secretJobInputs(args.sourceType, args.jobInputs) }, EXTERNAL_DATA_SOURCE_OUTPUTS), resourceOptions(opts), TYPE_MODULE, "ExternalDataSource");
+    super("ExternalDataSource", name, { ...args, jobInputs: secretJobInputs(args.sourceType, args.jobInputs) }, EXTERNAL_DATA_SOURCE_OUTPUTS, opts);
   }
 }

@@ -1,5 +1,4 @@
 import type * as pulumi from "@pulumi/pulumi";
-import * as pulumiRuntime from "../resource/pulumi-sdk";
 import { z } from "zod";
 import { hostOverrideSchema } from "../config";
 import { BadRequestError, type SavedQuery as ApiView } from "../client";
@@ -10,7 +9,7 @@ import type { OperationContext, ResourceDefinition } from "../resource/definitio
 import { PartialFailureError, ResourceOperationError } from "../resource/errors";
 import { compact } from "../resource/values";
 import { reportedScalar } from "./field-rules";
-import { providerOf, registrationProps, resourceOptions, TYPE_MODULE } from "../resource/program-side";
+import { WarehouseResource } from "../resource/program-side";
 import { findPlaceholder, normalizeHogQL } from "./saved-query/hogql";
 
 export { normalizeHogQL } from "./saved-query/hogql";
@@ -242,7 +241,7 @@ export interface SavedQueryArgs {
 }
 
 /** A PostHog warehouse view (saved query) written in HogQL. */
-export class SavedQuery extends pulumiRuntime.dynamic.Resource {
+export class SavedQuery extends WarehouseResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly query: pulumi.Output<string>;
   declare readonly viewId: pulumi.Output<string>;
@@ -258,6 +257,6 @@ export class SavedQuery extends pulumiRuntime.dynamic.Resource {
   declare readonly target: pulumi.Output<Target>;
 
   constructor(name: string, args: SavedQueryArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerOf("SavedQuery"), name, registrationProps({ ...args }, SAVED_QUERY_OUTPUTS), resourceOptions(opts), TYPE_MODULE, "SavedQuery");
+    super("SavedQuery", name, { ...args }, SAVED_QUERY_OUTPUTS, opts);
   }
 }

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import * as pulumiRuntime from "@pulumi/pulumi";
+import * as pulumiRuntime from "../resource/pulumi-sdk";
 import { z } from "zod";
 import { BadRequestError, type WarehouseJoin as ApiJoin, type WarehouseJoinBody } from "../client";
 import type { Target } from "../config";
@@ -8,7 +8,7 @@ import type { OperationContext, ResourceDefinition } from "../resource/definitio
 import { adoptHint } from "../resource/errors";
 import { sharedFreshRead } from "../resource/fresh-read";
 import { unlessGone } from "../resource/gone";
-import { providerOf, registrationProps, resourceOptions, TYPE_MODULE } from "../resource/program-side";
+import { WarehouseResource } from "../resource/program-side";
 import { deepEqual } from "../resource/values";
 
 const tableName = (what: string) =>
@@ -229,7 +229,7 @@ export interface WarehouseJoinArgs {
  * A join: `fieldName` on the source table reaches the joining table. Pass table names from a WarehouseTable's or
  * SavedQuery's `name` output so the join is created after them, follows their renames, and is deleted first.
  */
-export class WarehouseJoin extends pulumiRuntime.dynamic.Resource {
+export class WarehouseJoin extends WarehouseResource {
   declare readonly sourceTableName: pulumi.Output<string>;
   declare readonly joiningTableName: pulumi.Output<string>;
   declare readonly fieldName: pulumi.Output<string>;
@@ -239,6 +239,6 @@ export class WarehouseJoin extends pulumiRuntime.dynamic.Resource {
   declare readonly target: pulumi.Output<Target>;
 
   constructor(name: string, args: WarehouseJoinArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerOf("WarehouseJoin"), name, registrationProps({ ...args }, WAREHOUSE_JOIN_OUTPUTS), resourceOptions(opts), TYPE_MODULE, "WarehouseJoin");
+    super("WarehouseJoin", name, { ...args }, WAREHOUSE_JOIN_OUTPUTS, opts);
   }
 }

@@ -1,5 +1,4 @@
 import type * as pulumi from "@pulumi/pulumi";
-import * as pulumiRuntime from "@pulumi/pulumi";
 import { z } from "zod";
 import { BadRequestError, type WarehouseTable as ApiTable, type WarehouseTableBody } from "../client";
 import { WAREHOUSE_TABLE_FORMATS } from "../client/schemas";
@@ -8,7 +7,7 @@ import { adoptIdSchema } from "../resource/adopt-id";
 import type { OperationContext, ResourceDefinition } from "../resource/definition";
 import { adoptHint, PartialFailureError } from "../resource/errors";
 import { unlessGone } from "../resource/gone";
-import { providerOf, registrationProps, resourceOptions, secretizePaths, TYPE_MODULE } from "../resource/program-side";
+import { secretizePaths, WarehouseResource } from "../resource/program-side";
 
 export { WAREHOUSE_TABLE_FORMATS } from "../client/schemas";
 
@@ -242,7 +241,7 @@ export interface WarehouseTableArgs {
 }
 
 /** A PostHog warehouse table over files in a bucket (S3, GCS, R2, Azure), queryable in HogQL by its name. */
-export class WarehouseTable extends pulumiRuntime.dynamic.Resource {
+export class WarehouseTable extends WarehouseResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly format: pulumi.Output<string>;
   declare readonly urlPattern: pulumi.Output<string>;
@@ -257,6 +256,6 @@ export class WarehouseTable extends pulumiRuntime.dynamic.Resource {
   constructor(name: string, args: WarehouseTableArgs, opts?: pulumi.CustomResourceOptions) {
     // Both keys become Pulumi secrets even when passed as plain strings.
     const credential = secretizePaths(args.credential as pulumi.Input<Record<string, unknown>>, [["accessKey"], ["accessSecret"]]);
-    super(providerOf("WarehouseTable"), name, registrationProps({ ...args, credential }, WAREHOUSE_TABLE_OUTPUTS), resourceOptions(opts), TYPE_MODULE, "WarehouseTable");
+    super("WarehouseTable", name, { ...args, credential }, WAREHOUSE_TABLE_OUTPUTS, opts);
   }
 }
