@@ -32,12 +32,17 @@ describe("SavedQuery against the emulator", () => {
     const inputs = { name: "lc_view", query: "select event from events" };
     const created = await provider.create!(inputs);
     expect(created.outs).toMatchObject({ viewId: created.id, latestHistoryId: expect.any(String), columns: [{ name: "event", type: "String" }] });
+    // The key check and the POST, whose 201 carries the whole view: no read-back against the rate limit.
+    const calls = () => emulator.requests.map((r) => `${r.method} ${r.path.replace(created.id, ":id")}`);
+    expect(calls()).toEqual(["GET /api/environments/1/warehouse_saved_queries/", "POST /api/environments/1/warehouse_saved_queries/"]);
 
     const read = await provider.read!(created.id, created.outs);
     expect(read.inputs).toMatchObject(inputs);
 
+    emulator.clearRequests();
     const updated = await provider.update!(created.id, created.outs, { ...inputs, query: "select event, timestamp from events" });
-    expect(updated.outs).toMatchObject({ status: "Modified" });
+    expect(updated.outs).toMatchObject({ status: "Modified", columns: [{ name: "event" }, { name: "timestamp" }] });
+    expect(calls()).toEqual(["PATCH /api/environments/1/warehouse_saved_queries/:id/"]);
     const patch = emulator.requests.find((r) => r.method === "PATCH");
     expect(patch?.body).toMatchObject({ edited_history_id: created.outs.latestHistoryId });
 

@@ -118,12 +118,17 @@ async function applyMaterialization(ctx: OperationContext, id: string, olds: Sav
   }
 }
 
-/** Runs the follow-ups of a write; a failure after something was written records what PostHog then holds. */
-async function finish(ctx: OperationContext, id: string, olds: SavedQueryInputs, news: SavedQueryInputs, wroteBefore: boolean, what: string): Promise<SavedQueryOutputs> {
-  let wrote = wroteBefore;
+/**
+ * Runs the follow-ups of a write; a failure after something was written records what PostHog then holds. `latest` is
+ * the view as the last write answered it (POST and PATCH answer the full object): read again only if a follow-up
+ * wrote after it, so a plain create or query change costs one call, not two, against PostHog's rate limit.
+ */
+async function finish(ctx: OperationContext, id: string, olds: SavedQueryInputs, news: SavedQueryInputs, latest: ApiView | undefined, what: string): Promise<SavedQueryOutputs> {
+  let wrote = latest !== undefined;
+  let followedUp = false;
   try {
-    await applyMaterialization(ctx, id, olds, news, () => (wrote = true));
-    const view = await ctx.client.savedQueries.retrieve(id);
+    await applyMaterialization(ctx, id, olds, news, () => (wrote = followedUp = true));
+    const view = latest && !followedUp ? latest : await ctx.client.savedQueries.retrieve(id);
     return toOutputs(reportedViewInputs(news, view), view);
   } catch (err) {
     if (!wrote) throw err;
@@ -173,7 +178,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
   async completeCreate(ctx, { id, remote }, inputs) {
     const view = remote ?? (await ctx.client.savedQueries.retrieve(id));
     // The view exists from here on: whatever fails next, it is recorded, never orphaned.
-    return finish(ctx, id, reportedViewInputs(inputs, view), inputs, true, `view ${id} created`);
+    return finish(ctx, id, reportedViewInputs(inputs, view), inputs, view, `view ${id} created`);
   },
 
   async read(ctx, id, state) {
@@ -219,7 +224,7 @@ export const savedQueryDefinition: ResourceDefinition<SavedQueryInputs, SavedQue
         }
       }
     }
-    return finish(ctx, id, olds, news, view !== undefined, "update applied");
+    return finish(ctx, id, olds, news, view, "update applied");
   },
 
   async delete(ctx, id) {
