@@ -2,11 +2,23 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { expect, it } from "vitest";
 import { PostHogClient } from "../../provider/client";
-import type { ExternalDataSource, SavedQuery } from "../../provider/client";
+import type { ExternalDataSource, SavedQuery, WarehouseJoin, WarehouseTable } from "../../provider/client";
 import { startEmulator, type Emulator, type EmulatorOptions, type RecordedRequest } from "../emulator";
-import { liveServer, newRunPrefix, postgresFromEnv, stripeFromEnv, POSTGRES_VAR, STRIPE_VAR, type PostgresCredentials, type StripeCredentials } from "../live/config";
+import {
+  bucketFromEnv,
+  liveServer,
+  newRunPrefix,
+  postgresFromEnv,
+  stripeFromEnv,
+  POSTGRES_VAR,
+  STRIPE_VAR,
+  TABLE_VARS,
+  type BucketCredentials,
+  type PostgresCredentials,
+  type StripeCredentials,
+} from "../live/config";
 import { startRecordingProxy, type ExchangeRecord } from "../live/recording-proxy";
-import { sweepPrefixed } from "../live/sweep";
+import { prefixedJoinName, prefixedTable, sweepPrefixed } from "../live/sweep";
 import { REPO_ROOT } from "./engine-env";
 import type { RequestLog } from "./stack";
 
@@ -46,6 +58,10 @@ export interface Target {
   views(): Promise<SavedQuery[]>;
   /** This test's live sources (prefixed), each read in full. */
   sources(): Promise<ExternalDataSource[]>;
+  /** This test's live self-managed warehouse tables (prefixed), as the list shows them (columns included). */
+  tables(): Promise<WarehouseTable[]>;
+  /** This test's live joins (field name or source table prefixed), as the list shows them. */
+  joins(): Promise<WarehouseJoin[]>;
   /** Live: deletes everything with this target's prefix, then stops the proxy. Emulator: stops it. */
   close(): Promise<void>;
 }
@@ -53,15 +69,27 @@ export interface Target {
 export interface SourceCredentials {
   stripe: StripeCredentials | undefined;
   postgres: PostgresCredentials | undefined;
+  /** A bucket PostHog can read, for warehouse tables. */
+  table: BucketCredentials | undefined;
 }
 
 /** What the emulator accepts (test/emulator/README.md: anything but `wrong`/`bad_…`), or the user's test accounts live. */
 export const credentials: SourceCredentials = isLive
-  ? { stripe: stripeFromEnv(), postgres: postgresFromEnv() }
+  ? { stripe: stripeFromEnv(), postgres: postgresFromEnv(), table: bucketFromEnv() }
   : {
       stripe: { secretKey: "sk_test_emulator_canary_7f3a9", accountId: "acct_1" },
       postgres: { host: "db.internal", port: 5432, database: "app", user: "ro", password: "pg-canary-password-41", schema: "public", table: "orders" },
+      // Any https URL reads (the emulator's bucket switch, test/emulator/README.md); tests seed the columns they expect.
+      table: {
+        url: "https://phw-e2e.s3.amazonaws.com/orders/v1/*.parquet",
+        otherUrl: "https://phw-e2e.s3.amazonaws.com/orders/v2/*.parquet",
+        format: "Parquet",
+        accessKey: "AKIA_CANARY_KEY_41d7",
+        accessSecret: "canary-access-secret-6b90",
+      },
     };
+
+const VARS_TO_SET: Record<keyof SourceCredentials, string> = { stripe: STRIPE_VAR, postgres: POSTGRES_VAR, table: TABLE_VARS.join(", ") };
 
 /**
  * True when a test needs source credentials that were not given; prints one line saying which variable to set.
@@ -72,7 +100,7 @@ export function lacks(kind: keyof SourceCredentials, what: string): boolean {
   if (credentials[kind]) return false;
   if (told.has(`${kind} ${what}`)) return true;
   told.add(`${kind} ${what}`);
-  console.warn(`[live] skipped ${what}: set ${kind === "stripe" ? STRIPE_VAR : POSTGRES_VAR} to run it (see README, "Acceptance tests against a real PostHog")`);
+  console.warn(`[live] skipped ${what}: set ${VARS_TO_SET[kind]} to run it (see README, "Acceptance tests against a real PostHog")`);
   return true;
 }
 
@@ -124,6 +152,18 @@ export async function startTarget(opts: EmulatorOptions & { tag?: string } = {})
         const ids: string[] = [];
         for await (const s of c.externalDataSources.list()) if ((s.prefix ?? "").startsWith(base.prefix)) ids.push(s.id);
         return Promise.all(ids.map((id) => c.externalDataSources.retrieve(id)));
+      }),
+    tables: () =>
+      withClient(async (c) => {
+        const found: WarehouseTable[] = [];
+        for await (const t of c.warehouseTables.list()) if (prefixedTable(t, base.prefix)) found.push(t);
+        return found;
+      }),
+    joins: () =>
+      withClient(async (c) => {
+        const found: WarehouseJoin[] = [];
+        for await (const j of c.warehouseJoins.list()) if (prefixedJoinName(j, base.prefix) !== undefined) found.push(j);
+        return found;
       }),
     close: async () => {
       try {

@@ -6,10 +6,18 @@ export const SERVER_VARS = ["POSTHOG_HOST", "POSTHOG_PERSONAL_API_KEY", "POSTHOG
 export const STRIPE_VAR = "POSTHOG_TEST_STRIPE_SECRET_KEY";
 export const STRIPE_ACCOUNT_VAR = "POSTHOG_TEST_STRIPE_ACCOUNT_ID";
 export const POSTGRES_VAR = "POSTHOG_TEST_POSTGRES_URL";
+/** A bucket of files PostHog can read, for the WarehouseTable tests (joins need none: they join the run's views). */
+export const TABLE_URL_VAR = "POSTHOG_TEST_TABLE_URL";
+export const TABLE_ACCESS_KEY_VAR = "POSTHOG_TEST_TABLE_ACCESS_KEY";
+export const TABLE_ACCESS_SECRET_VAR = "POSTHOG_TEST_TABLE_ACCESS_SECRET";
+export const TABLE_FORMAT_VAR = "POSTHOG_TEST_TABLE_FORMAT";
+/** Optional: a second URL pattern the same key can read, for the in-place urlPattern change. */
+export const TABLE_URL_2_VAR = "POSTHOG_TEST_TABLE_URL_2";
+export const TABLE_VARS = [TABLE_URL_VAR, TABLE_ACCESS_KEY_VAR, TABLE_ACCESS_SECRET_VAR] as const;
 
 /**
  * Every object a live run creates starts with this, followed by the run's own id: a view name, a source prefix (and
- * so its tables' names). The sweep at the start of a run removes objects of earlier crashed runs by this prefix;
+ * so its tables' names), a warehouse table's name, a join's field name. The sweep at the start of a run removes objects of earlier crashed runs by this prefix;
  * nothing else is ever deleted.
  */
 export const LIVE_PREFIX = "phwlive_";
@@ -34,6 +42,16 @@ export interface PostgresCredentials {
   schema: string;
   /** One table of that schema the tests may sync (`?table=`); without it a test source syncs what PostHog finds. */
   table: string | undefined;
+}
+
+export interface BucketCredentials {
+  /** An https URL pattern (globs allowed) of files in `format`. */
+  url: string;
+  /** A second pattern the same key reads, if any. */
+  otherUrl: string | undefined;
+  format: "CSV" | "CSVWithNames" | "Parquet" | "JSONEachRow" | "Delta" | "DeltaS3Wrapper";
+  accessKey: string;
+  accessSecret: string;
 }
 
 export function missingServerVars(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -83,4 +101,11 @@ export function postgresFromEnv(env: NodeJS.ProcessEnv = process.env): PostgresC
     schema: url.searchParams.get("schema") ?? "public",
     table: url.searchParams.get("table") ?? undefined,
   };
+}
+
+/** The bucket for the table tests, when all of TABLE_VARS are set; the format defaults to Parquet. */
+export function bucketFromEnv(env: NodeJS.ProcessEnv = process.env): BucketCredentials | undefined {
+  if (TABLE_VARS.some((v) => !env[v])) return undefined;
+  const format = (env[TABLE_FORMAT_VAR] || "Parquet") as BucketCredentials["format"];
+  return { url: env[TABLE_URL_VAR]!, otherUrl: env[TABLE_URL_2_VAR] || undefined, format, accessKey: env[TABLE_ACCESS_KEY_VAR]!, accessSecret: env[TABLE_ACCESS_SECRET_VAR]! };
 }
