@@ -19,12 +19,33 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { PostHogClient } from "../provider/client";
 import { REPO_ROOT } from "../test/harness/engine-env";
-import { isLeftover, liveServer, missingServerVars, newRunPrefix, postgresFromEnv, stripeFromEnv, LIVE_PREFIX, POSTGRES_VAR, STRIPE_VAR, type LiveServer } from "../test/live/config";
+import {
+  bucketFromEnv,
+  isLeftover,
+  liveServer,
+  missingServerVars,
+  newRunPrefix,
+  postgresFromEnv,
+  stripeFromEnv,
+  LIVE_PREFIX,
+  POSTGRES_VAR,
+  STRIPE_VAR,
+  TABLE_URL_2_VAR,
+  TABLE_VARS,
+  type LiveServer,
+} from "../test/live/config";
 import { diffExchanges, formatReport, readChecks, readExchanges, type LiveReport } from "../test/live/report";
 import { findPrefixed, sweepPrefixed } from "../test/live/sweep";
 
 /** The tests written once for both targets. */
-export const LIVE_SUITE = ["test/client.endpoints.test.ts", "test/emulator.test.ts", "test/saved-query.e2e.test.ts", "test/external-data-source.e2e.test.ts"];
+export const LIVE_SUITE = [
+  "test/client.endpoints.test.ts",
+  "test/emulator.test.ts",
+  "test/saved-query.e2e.test.ts",
+  "test/external-data-source.e2e.test.ts",
+  "test/warehouse-join.e2e.test.ts",
+  "test/warehouse-tables.e2e.test.ts",
+];
 
 interface SuiteRun {
   code: number;
@@ -77,6 +98,9 @@ async function main(): Promise<number> {
   process.stdout.write(`test:live against ${server.host}, project ${server.projectId}; run prefix ${runPrefix}; output in ${outDir}\n`);
   if (!stripeFromEnv()) process.stdout.write(`test:live: ${STRIPE_VAR} not set: the Stripe source tests are skipped\n`);
   if (!postgresFromEnv()) process.stdout.write(`test:live: ${POSTGRES_VAR} not set: the Postgres source tests are skipped\n`);
+  const bucket = bucketFromEnv();
+  if (!bucket) process.stdout.write(`test:live: ${TABLE_VARS.join(", ")} not all set: the WarehouseTable tests are skipped (the join tests run)\n`);
+  else if (!bucket.otherUrl) process.stdout.write(`test:live: ${TABLE_URL_2_VAR} not set: the in-place urlPattern change is skipped\n`);
 
   const client = clientFor(server);
   let report: LiveReport;
@@ -115,7 +139,12 @@ async function main(): Promise<number> {
       differences: emulatorRecords ? diffExchanges(serverRecords, emulatorRecords) : null,
       sweptAtStart: [...atStart.deleted, ...atStart.failed.map((f) => `NOT DELETED ${f}`)],
       sweptAtEnd: [...atEnd.deleted, ...atEnd.failed.map((f) => `NOT DELETED ${f}`)],
-      remaining: [...left.views.map((v) => `view ${v.name}`), ...left.sources.map((s) => `source ${s.prefix}`)],
+      remaining: [
+        ...left.joins.map((j) => `join ${j.name}`),
+        ...left.views.map((v) => `view ${v.name}`),
+        ...left.tables.map((t) => `table ${t.name}`),
+        ...left.sources.map((s) => `source ${s.prefix}`),
+      ],
     };
     if (live.code !== 0 && report.checks.every((c) => c.state !== "failed")) report.checks.push({ file: "(vitest)", name: `exited with ${live.code}`, state: "failed" });
   } finally {

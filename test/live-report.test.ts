@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { bodyKeys, errorMessage, pathTemplate, type ExchangeRecord } from "./live/recording-proxy";
 import { diffExchanges } from "./live/report";
-import { isLeftover, newRunPrefix } from "./live/config";
+import { bucketFromEnv, isLeftover, newRunPrefix } from "./live/config";
+import { prefixedJoinName, prefixedTable } from "./live/sweep";
+import type { WarehouseJoin, WarehouseTable } from "../provider/client";
 
 const rec = (over: Partial<ExchangeRecord>): ExchangeRecord => ({ file: "f", test: "t", method: "GET", template: "/api/environments/:id/x/", status: 200, keys: ["id"], ...over });
 
@@ -38,5 +40,26 @@ describe("the live run's request records and their diff", () => {
     expect(isLeftover(`${newRunPrefix(now - 24 * 3_600_000)}view`, now)).toBe(true);
     expect(isLeftover("phwlive_handmade", now)).toBe(true);
     expect(isLeftover("foreign_view", now)).toBe(false);
+  });
+
+  it("owns a join by its field name or its source table's name only, and a table only by its own name and unsynced", () => {
+    const p = newRunPrefix();
+    const join = (source: string, field: string, joining = "persons"): WarehouseJoin => ({ id: "j", source_table_name: source, source_table_key: "k", joining_table_name: joining, joining_table_key: "k", field_name: field });
+    expect(prefixedJoinName(join("events", `${p}person`), p)).toBe(`${p}person`);
+    expect(prefixedJoinName(join(`${p}orders`, "person"), p)).toBe(`${p}orders`);
+    // Only the table joined in, or a look-alike, carries it: not the run's.
+    expect(prefixedJoinName(join("events", "person", `${p}orders`), p)).toBeUndefined();
+    expect(prefixedJoinName(join(`x${p}orders`, `x${p}person`), p)).toBeUndefined();
+    const table = (name: string, synced = false): WarehouseTable => ({ id: "t", name, format: "Parquet", url_pattern: "https://b/x", external_data_source: synced ? { id: "s" } : null });
+    expect(prefixedTable(table(`${p}orders`), p)).toBe(true);
+    expect(prefixedTable(table(`${p}stripe_customer`, true), p)).toBe(false);
+    expect(prefixedTable(table(`x${p}orders`), p)).toBe(false);
+  });
+
+  it("takes a bucket only when its URL, key and secret are all given", () => {
+    const env = { POSTHOG_TEST_TABLE_URL: "https://b.s3.amazonaws.com/x/*.csv", POSTHOG_TEST_TABLE_ACCESS_KEY: "AKIA", POSTHOG_TEST_TABLE_ACCESS_SECRET: "s" };
+    expect(bucketFromEnv(env)).toEqual({ url: env.POSTHOG_TEST_TABLE_URL, otherUrl: undefined, format: "Parquet", accessKey: "AKIA", accessSecret: "s" });
+    expect(bucketFromEnv({ ...env, POSTHOG_TEST_TABLE_FORMAT: "CSVWithNames", POSTHOG_TEST_TABLE_URL_2: "https://b/y" })).toMatchObject({ format: "CSVWithNames", otherUrl: "https://b/y" });
+    expect(bucketFromEnv({ ...env, POSTHOG_TEST_TABLE_ACCESS_SECRET: "" })).toBeUndefined();
   });
 });
