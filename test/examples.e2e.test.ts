@@ -14,7 +14,7 @@ import { TestStack } from "./harness/stack";
  * refresh with nothing to change, destroy with nothing left.
  */
 const EXAMPLES = path.join(REPO_ROOT, "examples");
-// Node.js projects; examples/native-yaml (a YAML program for the native plugin) runs in native.e2e.test.ts.
+// Node.js projects; examples/native-yaml (a YAML program for the native plugin) runs in examples.native-yaml.e2e.test.ts.
 const projects = readdirSync(EXAMPLES).filter((name) => existsSync(path.join(EXAMPLES, name, "Pulumi.yaml")) && /^runtime:\s*nodejs/m.test(readFileSync(path.join(EXAMPLES, name, "Pulumi.yaml"), "utf8")));
 
 /** Config an example's program requires beyond the PostHog connection (what its comments tell a user to set). */

@@ -119,3 +119,14 @@ describe("resolveConnection", () => {
     expect(() => resolveConnection(config({ ...base, "posthog:requestTimeoutMs": "30s" }), {})).toThrow(/posthog:requestTimeoutMs must be a positive whole number of milliseconds/);
   });
 });
+
+describe("WarehouseResource (program side)", () => {
+  it("puts Error.stackTraceLimit back after registering, also when the SDK's constructor throws", async () => {
+    const { SavedQuery } = await import("../provider/resources/saved-query");
+    const limit = Error.stackTraceLimit;
+    // An empty name is refused synchronously by the SDK's Resource constructor, inside the no-frames window.
+    expect(() => new SavedQuery("", { name: "v", query: "select 1" })).toThrow(/name/i);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error("after").stack!.split("\n").length).toBeGreaterThan(1);
+  });
+});

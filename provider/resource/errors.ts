@@ -69,7 +69,8 @@ export class KeyTakenError extends Error {
     super(
       `${label}: ${key} already exists in ${where} (id ${objectId}) and this resource does not manage it. Nothing was written. ` +
         `To manage that object, ${adoptHint(objectId)}; to keep both, change this resource's ${keyProperties.join(" or ")}. ` +
-        "(If an earlier `pulumi up` failed while creating it, it is that object: adopt it.)",
+        "(If an earlier `pulumi up` failed while creating it, it is that object: adopt it. If it is the object this " +
+        "resource is replacing, set the resource's deleteBeforeReplace option so the old one goes first.)",
     );
   }
 }

@@ -92,8 +92,9 @@ export function resourceOptions<T extends pulumi.CustomResourceOptions>(opts: T 
  * and each one formats `new Error().stack` at once (runtime/debuggable.ts) through the source-map hook the SDK
  * installs; that text is only ever printed if the SDK finds a leaked promise at exit. With our ~12 properties, those
  * traces took ~0.5 s of a 100-view `pulumi preview` (CPU profile). Capturing no frames while the SDK registers makes
- * them free. The resource's source position is unaffected: the SDK captures it under its own unlimited limit. The
- * cost: an error thrown synchronously inside the SDK's constructor carries its message but no frames.
+ * them free. The source position the SDK records is captured under its own unlimited limit, so it is kept (it names
+ * a constructor of this package, as for any dynamic resource). The cost: an error thrown synchronously inside the
+ * SDK's constructor carries its message but no frames.
  */
 export abstract class WarehouseResource extends pulumi.dynamic.Resource {
   protected constructor(type: ResourceTypeName, name: string, args: Record<string, unknown>, outputNames: readonly string[], opts: pulumi.CustomResourceOptions | undefined) {
