@@ -52,9 +52,25 @@ export async function main(argv: string[]): Promise<number> {
 
 function errorText(err: unknown): string {
   if (err instanceof UsageError) return err.message;
-  // Automation API errors carry the CLI's whole stderr; its last lines say what went wrong.
-  const message = err instanceof Error ? err.message : String(err);
+  // The CLI's output can be long (a failed preview prints the program's whole stack trace); its last lines say what went wrong.
+  const message = pulumiCommandText(err) ?? (err instanceof Error ? err.message : String(err));
   return message.length > 4000 ? `...${message.slice(-4000)}` : message;
+}
+
+/**
+ * What the `pulumi` CLI said, for an Automation API CommandError. Its own message wraps that text as
+ * `code: -2 / stdout: / stderr: … / err?: …`, printing it twice.
+ */
+function pulumiCommandText(err: unknown): string | undefined {
+  const result = typeof err === "object" && err !== null && "commandResult" in err ? err.commandResult : undefined;
+  if (typeof result !== "object" || result === null) return undefined;
+  const { stdout, stderr } = result as { stdout?: unknown; stderr?: unknown };
+  const text = [stderr, stdout].find((t): t is string => typeof t === "string" && t.trim() !== "")?.trim();
+  if (text === undefined) return undefined;
+  if (/^Command failed with ENOENT: pulumi\b/.test(text)) {
+    return "the `pulumi` CLI is not on PATH: plan and drift run the project through it, as `pulumi preview` does. Install Pulumi (https://www.pulumi.com/docs/install/) or put its folder on PATH.";
+  }
+  return text.replace(/^Command failed with exit code (\d+): (pulumi .*?)(?: --non-interactive)?$/m, "`$2` failed (exit code $1):");
 }
 
 if (require.main === module) {

@@ -25,9 +25,18 @@ if [ -x "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "v$VERSION
   log "reusing cached pulumi v$VERSION"
   finish
 fi
-if [ -z "${PULUMI_CLI_FORCE_BUILD:-}" ] && command -v pulumi >/dev/null 2>&1 && version_ok "$(command -v pulumi)"; then
-  log "using $(command -v pulumi) ($(pulumi version))"
-  ln -sf "$(command -v pulumi)" "$bin/pulumi"
+# The first pulumi on PATH outside $bin: $bin itself may be on PATH (a shell set up to use it, a child of the test
+# harness), and linking its own link would make a loop that no later run gets past.
+installed=""
+IFS=: read -ra path_dirs <<< "${PATH:-}"
+for dir in "${path_dirs[@]}"; do
+  if [ -n "$dir" ] && [ "$(readlink -f "$dir")" != "$(readlink -f "$bin")" ] && [ -x "$dir/pulumi" ] && [ ! -d "$dir/pulumi" ]; then
+    installed="$dir/pulumi"; break
+  fi
+done
+if [ -z "${PULUMI_CLI_FORCE_BUILD:-}" ] && [ -n "$installed" ] && version_ok "$installed"; then
+  log "using $installed ($("$installed" version))"
+  ln -sf "$installed" "$bin/pulumi"
   finish
 fi
 

@@ -61,6 +61,14 @@ describe.each(projects)("examples/%s through the pulumi CLI", (name) => {
     expect(about.stdout + about.stderr).not.toMatch(/from \$PATH/);
   });
 
+  it.runIf(existsSync(path.join(EXAMPLES, name, "tsconfig.json")))("type-checks with its own tsconfig.json against the installed package (`tsc`, as a user's build or CI lint runs it)", async () => {
+    // Pulumi runs TypeScript through ts-node, which reports errors in the program's own files only; `tsc` also checks
+    // the declarations the program reaches, ours and those they import (zod's need esModuleInterop).
+    const tsc = path.join(userInstall(), "node_modules", "typescript", "bin", "tsc");
+    const run = await promisify(execFile)(process.execPath, [tsc, "--noEmit", "-p", stack.dir]).catch((err: { stdout: string; stderr: string }) => err);
+    expect(run.stdout + run.stderr).toBe("");
+  }, 120_000);
+
   it("up creates what the program declares; a no-op preview makes no API call; refresh changes nothing; destroy leaves nothing", async () => {
     const up = await stack.up();
     expect(up.result.summary.result).toBe("succeeded");
