@@ -1,6 +1,9 @@
+import type { WarehouseTableBody } from "../../provider/client";
+
 /**
  * What a live run is pointed at, read from the environment: the PostHog server (the same variables the provider
- * falls back to) and, optionally, credentials of a test database / Stripe test account for the source tests.
+ * falls back to) and, optionally, credentials of a test database / Stripe test account for the source tests and of a
+ * bucket for the table tests.
  */
 export const SERVER_VARS = ["POSTHOG_HOST", "POSTHOG_PERSONAL_API_KEY", "POSTHOG_PROJECT_ID"] as const;
 export const STRIPE_VAR = "POSTHOG_TEST_STRIPE_SECRET_KEY";
@@ -17,8 +20,8 @@ export const TABLE_VARS = [TABLE_URL_VAR, TABLE_ACCESS_KEY_VAR, TABLE_ACCESS_SEC
 
 /**
  * Every object a live run creates starts with this, followed by the run's own id: a view name, a source prefix (and
- * so its tables' names), a warehouse table's name, a join's field name. The sweep at the start of a run removes objects of earlier crashed runs by this prefix;
- * nothing else is ever deleted.
+ * so its tables' names), a warehouse table's name, a join's field name. The sweep at the start of a run removes
+ * objects of earlier crashed runs by this prefix; nothing else is ever deleted.
  */
 export const LIVE_PREFIX = "phwlive_";
 
@@ -49,7 +52,7 @@ export interface BucketCredentials {
   url: string;
   /** A second pattern the same key reads, if any. */
   otherUrl: string | undefined;
-  format: "CSV" | "CSVWithNames" | "Parquet" | "JSONEachRow" | "Delta" | "DeltaS3Wrapper";
+  format: NonNullable<WarehouseTableBody["format"]>;
   accessKey: string;
   accessSecret: string;
 }
